@@ -1,0 +1,65 @@
+"""Helpers that read settings from the environment (used by ``rxtriage.settings``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["env_bool", "env_float", "env_int", "env_list", "redis_cache"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict[str, Any]:
+    """A django-redis cache on ``url`` with JSON values and short timeouts.
+
+    The short timeouts bound what a dead or hung Redis costs a request; the drug lookup's circuit
+    breaker then stops calling it at all until it answers again.
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+            "SOCKET_CONNECT_TIMEOUT": connect_timeout,
+            "SOCKET_TIMEOUT": socket_timeout,
+            "CONNECTION_POOL_KWARGS": {"max_connections": 64, "retry_on_timeout": False},
+        },
+        "KEY_FUNCTION": "rxtriage.config.raw_key",
+    }
+
+
+def raw_key(key: str, key_prefix: str, version: int) -> str:
+    """Keys are built by the lookup itself (prefix, formulary version, hash); store them as they are."""
+    return key

@@ -1,0 +1,51 @@
+"""The names-index key: one canonical spelling for a medicine name.
+
+``name_key`` is applied to every name when the formulary is loaded and to every
+candidate derived from user input at lookup time, so both sides meet on the
+same string.  It is pure, total and idempotent.
+
+Spelling shifts between British, US and old names (ph/f, y/i, th/t, ae/e,
+oe/e) are folded by rule rather than listed, as domain.md section 3.1 advises:
+"amoxycillin", "sulphamethoxazole" and "oestradiol" meet "amoxicillin",
+"sulfamethoxazole" and "estradiol".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold_spelling", "name_key", "clean_text"]
+
+# Order matters: longer patterns first.
+_SPELLING_RULES: tuple[tuple[str, str], ...] = (
+    ("ph", "f"),
+    ("th", "t"),
+    ("ae", "e"),
+    ("oe", "e"),
+    ("y", "i"),
+)
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Lowercase, strip accents, and turn every run of punctuation into one space."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("µ", "u").replace("μ", "u")
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold_spelling(word: str) -> str:
+    """Fold the regular British/US/old spelling shifts of one word."""
+    for old, new in _SPELLING_RULES:
+        word = word.replace(old, new)
+    return word
+
+
+def name_key(text: str) -> str:
+    """The names-index key of a medicine name: cleaned, spelling-folded words."""
+    return " ".join(fold_spelling(word) for word in clean_text(text).split(" ") if word)

@@ -1,0 +1,199 @@
+"""rxtriage settings, read from the environment.
+
+With nothing set, rxtriage runs on its embedded default: a SQLite file in
+``RXTRIAGE_DATA_DIR`` and an in-process cache.  Production sets ``DATABASE_URL``
+(PostgreSQL), ``REDIS_URL`` and ``RXTRIAGE_ENV=production``; see README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import platformdirs
+from django.core.exceptions import ImproperlyConfigured
+
+from rxtriage.config import env_bool, env_float, env_int, env_list, redis_cache
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# --- Environment -----------------------------------------------------------------------------------------
+RXTRIAGE_ENV = os.environ.get("RXTRIAGE_ENV", "development").strip().lower()
+PRODUCTION = RXTRIAGE_ENV == "production"
+DATA_DIR = Path(os.environ.get("RXTRIAGE_DATA_DIR") or platformdirs.user_data_dir("rxtriage")).expanduser()
+
+DEBUG = env_bool("RXTRIAGE_DEBUG", default=False)
+SECRET_KEY = os.environ.get("RXTRIAGE_SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("RXTRIAGE_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+
+if PRODUCTION:
+    problems = []
+    if not SECRET_KEY:
+        problems.append("RXTRIAGE_SECRET_KEY is not set")
+    if DEBUG:
+        problems.append("RXTRIAGE_DEBUG is on")
+    if not ALLOWED_HOSTS:
+        problems.append("RXTRIAGE_ALLOWED_HOSTS is empty")
+    if problems:
+        raise ImproperlyConfigured("RXTRIAGE_ENV=production refuses to start: " + "; ".join(problems))
+if not SECRET_KEY:
+    SECRET_KEY = "rxtriage-insecure-development-key-set-RXTRIAGE_SECRET_KEY-in-production"
+
+# --- Applications ----------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "rxtriage.formulary",
+    "rxtriage.lookup",
+    "rxtriage.triage",
+    "rxtriage.api",
+    "rxtriage.ops",
+]
+
+MIDDLEWARE = [
+    "rxtriage.ops.middleware.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rxtriage.urls"
+WSGI_APPLICATION = "rxtriage.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Databases -------------------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes : WAL and IMMEDIATE transactions keep
+# several server workers writing at once from failing with "database is locked".
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+if EMBEDDED_DATABASE:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+}
+
+
+def _database(url: str) -> dict:
+    config = dict(dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        config["CONN_MAX_AGE"] = 0
+    else:
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{(DATA_DIR / 'rxtriage.sqlite3').as_posix()}"
+    )
+}
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _database(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["rxtriage.formulary.routers.FormularyReplicaRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches ----------------------------------------------------------------------------------------------
+# "default": general use; "drugs": L2 of the drug lookup (Redis only; the L1 is in process);
+# "throttle": request throttling, on its own alias so a Redis outage cannot break it.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.05)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.05)
+_LOCAL = "django.core.cache.backends.locmem.LocMemCache"
+CACHES = {
+    "default": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-default"},
+    "throttle": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-throttle"},
+}
+if REDIS_URL:
+    CACHES["drugs"] = redis_cache(REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT)
+
+DRUG_CACHE_TTL = env_int("DRUG_CACHE_TTL", 24 * 3600)
+DRUG_CACHE_NEGATIVE_TTL = env_int("DRUG_CACHE_NEGATIVE_TTL", 15 * 60)
+DRUG_CACHE_PREFIX = os.environ.get("DRUG_CACHE_PREFIX", "drug:v1:")
+DRUG_CACHE_L1_SIZE = env_int("DRUG_CACHE_L1_SIZE", 20_000)
+# Every process re-reads the formulary version at least this often (seconds): a formulary write is
+# enforced everywhere within one second.
+FORMULARY_VERSION_POLL = env_float("FORMULARY_VERSION_POLL", 0.5)
+REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3)
+REDIS_BREAKER_RESET = env_float("REDIS_BREAKER_RESET", 5.0)
+
+# --- Auth, API -------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS: list[dict] = []
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rxtriage.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "rxtriage.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rxtriage.api.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("RXTRIAGE_THROTTLE_RATE", "600/min")},
+    "UNAUTHENTICATED_USER": None,
+}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Bearer", "AUTO_REFRESH": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "rxtriage API",
+    "DESCRIPTION": "Prescription triage: medication-name resolution and routing to urgent care, "
+    "a doctor or a pharmacist.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# --- Internationalisation, static ------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# --- Logging: patient data (symptoms, user ids) is never logged at INFO ----------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("RXTRIAGE_LOG_LEVEL", "WARNING")},
+    "loggers": {"rxtriage": {"level": os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO"), "propagate": True}},
+}
+
+if PRODUCTION:
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
