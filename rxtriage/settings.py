@@ -143,6 +143,9 @@ DRUG_CACHE_TTL = env_int("DRUG_CACHE_TTL", 24 * 3600)
 DRUG_CACHE_NEGATIVE_TTL = env_int("DRUG_CACHE_NEGATIVE_TTL", 15 * 60)
 DRUG_CACHE_PREFIX = os.environ.get("DRUG_CACHE_PREFIX", "drug:v1:")
 DRUG_CACHE_L1_SIZE = env_int("DRUG_CACHE_L1_SIZE", 20_000)
+# Fuzzy matching: "trigram" (PostgreSQL pg_trgm, GIN index), "memory" (rapidfuzz in process), or "auto"
+# (trigram on PostgreSQL, memory elsewhere).
+DRUG_FUZZY_BACKEND = os.environ.get("DRUG_FUZZY_BACKEND", "auto")
 # Every process re-reads the formulary version at least this often (seconds): a formulary write is
 # enforced everywhere within one second.
 FORMULARY_VERSION_POLL = env_float("FORMULARY_VERSION_POLL", 0.5)

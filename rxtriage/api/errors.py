@@ -1,14 +1,55 @@
-"""The API's error format: ``{"error": {"code", "message", "fields"?}}`` with stable codes."""
+"""The API's error format: ``{"error": {"code", "message", "fields"?}}`` with stable codes.
+
+Clients branch on ``code``, never on the English ``message``.  The codes:
+
+=======================  ======  ============================================================
+code                     status  when
+=======================  ======  ============================================================
+validation_error         400     the body or the query does not have the documented shape
+parse_error              400     the body is not JSON
+not_authenticated        401     no ``Authorization: Bearer`` token
+authentication_failed    401     a malformed, unknown, expired or revoked token
+permission_denied        403     the role may not do this
+not_found                404     no such resource (or not yours)
+method_not_allowed       405     the path does not accept this method
+not_acceptable           406     the ``Accept`` header excludes JSON
+already_reviewed         409     a review of a request whose review is final
+request_too_large        413     a body over 64 KB
+unsupported_media_type   415     a body that is not ``application/json``
+throttled                429     too many requests; see ``Retry-After``
+internal_error           500     a bug (never bad input)
+database_unavailable     503     the database does not answer
+=======================  ======  ============================================================
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-__all__ = ["ApiError", "exception_handler"]
+__all__ = [
+    "DATABASE_ERRORS",
+    "AlreadyReviewed",
+    "ApiError",
+    "DatabaseUnavailable",
+    "InternalError",
+    "RequestTooLarge",
+    "error_body",
+    "error_response",
+    "exception_handler",
+]
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 class ApiError(exceptions.APIException):
@@ -19,15 +60,112 @@ class ApiError(exceptions.APIException):
     default_code = "bad_request"
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    code = getattr(exc, "default_code", "error")
-    detail = getattr(exc, "detail", None)
-    body: dict[str, Any] = {"code": code, "message": str(detail) if not isinstance(detail, dict | list) else ""}
+class RequestTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than 64 KB."
+    default_code = "request_too_large"
+
+
+class AlreadyReviewed(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This request has already been reviewed."
+    default_code = "already_reviewed"
+
+
+class DatabaseUnavailable(ApiError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "database_unavailable"
+
+
+class InternalError(ApiError):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = "An internal error occurred."
+    default_code = "internal_error"
+
+
+def error_body(code: str, message: str, fields: Any = None) -> dict[str, Any]:
+    """The error envelope."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(exc: exceptions.APIException) -> JsonResponse:
+    """A plain Django response in the error format (for middleware and non-DRF views)."""
+    response = JsonResponse(error_body(_code(exc), str(exc.detail)), status=exc.status_code)
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = "5"
+    return response
+
+
+def _code(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return "validation_error"
+    return str(getattr(exc, "default_code", "error"))
+
+
+def _first_error(detail: Any, path: str = "") -> tuple[str, str] | None:
+    """The first (path, message) of a nested validation error, to make ``message`` useful."""
     if isinstance(detail, dict):
-        body["fields"] = detail
-        body["message"] = "The request is not valid."
-    response.data = {"error": body}
+        for key, value in detail.items():
+            found = _first_error(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                found = _first_error(value, f"{path}.{index}" if path else str(index))
+            else:
+                found = (path, str(value))
+            if found:
+                return found
+    elif detail:
+        return (path, str(detail))
+    return None
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    detail = exc.detail
+    fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    first = _first_error(fields)
+    message = "The request is not valid."
+    if first:
+        where, what = first
+        message = f"The request is not valid: {what}" if where == "non_field_errors" else (
+            f"The request is not valid: {where}: {what}"
+        )
+    return error_body("validation_error", message, fields)
+
+
+def _as_api_exception(exc: Exception, context: dict[str, Any]) -> exceptions.APIException:
+    if isinstance(exc, exceptions.APIException):
+        return exc
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        return DatabaseUnavailable()
+    view = context.get("view")
+    logger.error("unhandled %s in %s", type(exc).__name__, type(view).__name__ if view else "?")
+    logger.debug("unhandled error", exc_info=exc)
+    return InternalError()
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler, rewritten into the error envelope; never returns ``None``."""
+    api_exc = _as_api_exception(exc, context)
+    response = drf_exception_handler(api_exc, context)
+    if response is None:  # pragma: no cover - every APIException gets a response
+        set_rollback()
+        response = Response(status=api_exc.status_code)
+    if isinstance(api_exc, exceptions.ValidationError):
+        response.data = _validation_body(api_exc)
+    else:
+        response.data = error_body(_code(api_exc), str(api_exc.detail))
+    if isinstance(api_exc, DatabaseUnavailable):
+        response["Retry-After"] = "5"
     return response

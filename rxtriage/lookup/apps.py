@@ -5,3 +5,9 @@ class LookupConfig(AppConfig):
     name = "rxtriage.lookup"
     label = "lookup"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from rxtriage.formulary.services import on_version_change
+        from rxtriage.lookup.cache import drug_cache
+
+        on_version_change(drug_cache.on_version_change)

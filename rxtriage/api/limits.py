@@ -1,0 +1,35 @@
+"""The API's limits (design.md section 7), in one place for the serializers, middleware and docs."""
+
+from __future__ import annotations
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_DOSAGE_CHARS",
+    "MAX_DURATION_CHARS",
+    "MAX_FORM_CHARS",
+    "MAX_JSON_DEPTH",
+    "MAX_MEDICATIONS",
+    "MAX_NAME_CHARS",
+    "MAX_NOTE_CHARS",
+    "MAX_RESOLVE_NAMES",
+    "MAX_SEARCH_LIMIT",
+    "MAX_STRENGTH_CHARS",
+    "MAX_SYMPTOMS_CHARS",
+    "PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+]
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_MEDICATIONS = 20
+MAX_NAME_CHARS = 200
+MAX_SYMPTOMS_CHARS = 2_000
+MAX_STRENGTH_CHARS = 100
+MAX_FORM_CHARS = 100
+MAX_DOSAGE_CHARS = 500
+MAX_DURATION_CHARS = 200
+MAX_NOTE_CHARS = 2_000
+MAX_RESOLVE_NAMES = 50
+MAX_SEARCH_LIMIT = 50
+MAX_JSON_DEPTH = 16
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100

@@ -1,0 +1,373 @@
+"""Normalisation of typed medication names (a pure, total function).
+
+Patients type names with strength, form, pack size, dosing words and filler glued on:
+"Panadol Extra 500mg tabs x2", "pcm 500mg x2 cards", "ampiclox syrup for my baby".
+:func:`normalize` splits those off and returns a :class:`Normalized` with
+
+- ``text``: the cleaned name shown to people ("panadol extra", "augmentin 625");
+- ``keys``: names-index keys to try, most specific first, each passed through ``name_key``
+  (forms kept, then dropped; trailing numbers kept, then dropped; strength modifiers such as
+  "forte"/"ds" dropped; salt words dropped; combination connectors dropped; two-part combinations
+  reversed; error-prone abbreviations followed by what they may mean, so candidates can be offered);
+- ``strength_mg``: one mg figure when the input states exactly one in mg/g/mcg ("1g" -> 1000.0);
+  a bare number ("Augmentin 625", "Flagyl 400") is never read as mg: it is kept in ``strength_text``;
+- ``form``: a canonical form word (tablet, capsule, syrup, suspension, injection, ...).
+
+Work is bounded: only the first ``MAX_INPUT`` characters are read.  Any unexpected failure yields an
+empty result instead of an exception.  ``normalize(normalize(x).text).text == normalize(x).text``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from rxtriage.lookup.keys import name_key
+from rxtriage.lookup.types import Normalized
+from rxtriage.lookup.wordlists import error_prone_expansions
+
+__all__ = ["MAX_INPUT", "MAX_KEYS", "normalize", "FORM_WORDS"]
+
+MAX_INPUT = 300  # characters read from the input (the API allows 200 per name)
+MAX_KEYS = 16
+
+# --- vocabulary ---------------------------------------------------------------------------------------
+
+# form word -> canonical form
+FORM_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("tab", "tabs", "tablet", "tablets", "tb", "tbs", "tabls", "caplet", "caplets", "dispersible"),
+        "tablet",
+    ),
+    **dict.fromkeys(("cap", "caps", "capsule", "capsules", "capsul", "softgel", "softgels"), "capsule"),
+    **dict.fromkeys(("syr", "syrup", "syrups", "syrp", "linctus", "elixir", "mixture", "mist"), "syrup"),
+    **dict.fromkeys(("susp", "suspension", "suspensions", "suspention"), "suspension"),
+    **dict.fromkeys(
+        ("inj", "injection", "injections", "injectable", "amp", "amps", "ampoule", "ampoules", "ampule",
+         "vial", "vials", "iv", "im", "jab", "shot"),
+        "injection",
+    ),
+    **dict.fromkeys(("infusion", "drip", "drips"), "infusion"),
+    **dict.fromkeys(("cream", "creams", "crm"), "cream"),
+    **dict.fromkeys(("oint", "ointment", "ointments", "ung"), "ointment"),
+    "gel": "gel",
+    "jelly": "gel",
+    **dict.fromkeys(("drop", "drops", "gtt", "gtts"), "drops"),
+    **dict.fromkeys(("inhaler", "inhalers", "puffer", "evohaler", "accuhaler", "diskus", "mdi"), "inhaler"),
+    **dict.fromkeys(("pessary", "pessaries", "pess"), "pessary"),
+    **dict.fromkeys(("suppository", "suppositories", "supp", "supps"), "suppository"),
+    **dict.fromkeys(("spray", "sprays"), "spray"),
+    **dict.fromkeys(("lotion", "lotions"), "lotion"),
+    **dict.fromkeys(("powder", "powders", "pwd"), "powder"),
+    **dict.fromkeys(("sachet", "sachets", "satchet", "satchets", "sachect"), "sachet"),
+    "patch": "patch",
+    "patches": "patch",
+    "nebule": "nebule",
+    "nebules": "nebule",
+    "lozenge": "lozenge",
+    "lozenges": "lozenge",
+    "granules": "granules",
+}
+# "cough syrup" and "linctus" read as syrup; the place words go with a form
+_ROUTE_WORDS = frozenset({"eye", "ear", "nasal", "topical", "vaginal", "rectal", "oral", "sublingual"})
+_PACK_WORDS = frozenset(
+    {"card", "cards", "strip", "strips", "pack", "packs", "packet", "packets", "bottle", "bottles",
+     "box", "boxes", "tin", "tins", "tube", "tubes", "pcs", "piece", "pieces", "blister", "blisters",
+     "sachet", "sachets", "satchet", "satchets", "dose", "doses", "unit", "units", "pkt", "pkts"}
+)
+_DOSING_WORDS = frozenset(
+    {"od", "bd", "bid", "tds", "tid", "qds", "qid", "nocte", "mane", "prn", "stat", "daily", "twice",
+     "thrice", "once", "hourly", "weekly", "nightly", "morning", "evening", "bedtime", "po", "sc", "sl",
+     "qhs", "hs", "qd", "qod", "x"}
+)
+_FILLER_WORDS = frozenset(
+    {"please", "pls", "plz", "plss", "abeg", "kindly", "some", "the", "buy", "need", "want", "urgently",
+     "urgent", "asap", "thanks", "thank", "you", "sir", "ma", "doctor", "doc", "prescribed", "prescription",
+     "refill", "my", "me", "only", "original", "brand", "generic", "called", "named", "one", "two", "three",
+     "half", "quarter", "tablespoon", "teaspoon", "spoon", "spoons", "tsp", "tbsp", "spoonful", "puff",
+     "puffs", "times", "day", "days", "week", "weeks", "month", "months"}
+)
+_LEADING_ONLY = frozenset({"a", "an", "i", "im", "get", "give", "can", "have", "take", "taking", "using", "use"})
+# strength modifiers: the same medicine in another strength or release form (never "plus"/"extra")
+_MODIFIERS = frozenset(
+    {"forte", "ds", "junior", "jnr", "paediatric", "pediatric", "paed", "peds", "kids", "kid", "child",
+     "children", "childrens", "infant", "infants", "baby", "babies", "adult", "adults", "neonatal",
+     "mini", "sr", "xr", "xl", "mr", "er", "la", "cr", "cd", "retard", "ec", "chewable", "soluble",
+     "effervescent", "sf", "new", "regular", "strong", "susp", "dispersible", "oral"}
+)
+# salt and ester words stripped for matching (domain.md 3.2); butylbromide never, hydrobromide not
+# from hyoscine/scopolamine (different medicines)
+_SALT_WORDS = frozenset(
+    {"hydrochloride", "hcl", "dihydrochloride", "hyclate", "sodium", "potassium", "calcium", "magnesium",
+     "besylate", "besilate", "maleate", "mesylate", "mesilate", "fumarate", "succinate", "tartrate",
+     "bitartrate", "citrate", "phosphate", "sulfate", "sulphate", "acetate", "dihydrate", "monohydrate",
+     "trihydrate", "hydrobromide", "bromide", "propionate", "dipropionate", "valerate", "furoate",
+     "acetonide", "disodium", "trometamol", "medoxomil", "cilexetil", "erbumine", "lactate", "gluconate",
+     "xinafoate", "decanoate", "enantate", "enanthate", "pamoate", "embonate", "hemihydrate", "nitrate",
+     "mononitrate", "salt", "base", "anhydrous"}
+)
+_IONS = frozenset(
+    {"ferrous", "ferric", "iron", "zinc", "sodium", "potassium", "calcium", "magnesium", "aluminium",
+     "aluminum", "lithium", "silver", "copper", "ammonium", "chloride", "bicarbonate", "carbonate"}
+)
+_HYOSCINE = frozenset({"hyoscine", "scopolamine", "hioscine", "scopolamine"})
+_CONNECTORS = frozenset({"and", "with", "&", "+", "/", "-", "plus"})
+_TOKEN_EXPANSIONS: dict[str, str] = {
+    "vit": "vitamin",
+    "vits": "vitamins",
+    "vitamine": "vitamin",
+    "vitamines": "vitamins",
+    "bcomplex": "b complex",
+    "bco": "b co",
+}
+
+# --- patterns -----------------------------------------------------------------------------------------
+
+_NUM = r"\d+(?:\.\d+)?"
+_UNIT = (
+    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|g|gm|gms|grams?|ml|mls|millilit(?:er|re)s?|l|"
+    r"iu|i\.u\.?|units?|u|%|mmol|meq|mu|miu)"
+)
+_STRENGTH = re.compile(
+    rf"(?<![a-z0-9.])(?P<num>{_NUM}(?:\s*[/+]\s*{_NUM})*)\s*(?P<unit>{_UNIT})"
+    rf"(?:\s*(?:/|per)\s*(?:{_NUM})?\s*(?:ml|l|g|tab|tablet|dose|hr|h|hours?|24h|actuation|puff))?"
+    r"(?![a-z0-9])"
+)
+_PER_VOLUME = re.compile(rf"(?<![a-z0-9])/\s*{_NUM}?\s*ml\b")
+_PACK = re.compile(
+    r"(?<![a-z0-9])(?:(?:x|\*)\s*\d+|\d+\s*(?:x|\*)(?![a-z0-9]))"
+    r"|(?<![a-z0-9./])\d+\s*(?:cards?|strips?|packs?|packets?|pkts?|sachets?|satchets?|bottles?|box(?:es)?|"
+    r"tins?|tubes?|pieces?|pcs|tablets?|tabs?|caps?|capsules?|caplets?|vials?|amps?|ampoules?|doses?|"
+    r"days?|weeks?|months?|times?|puffs?|drops?|spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|"
+    r"satchets?|blisters?)\b"
+)
+_FILLER_PHRASES = re.compile(
+    r"\b(?:i\s*(?:am|m)?\s*(?:need|want|take|taking|use|using|on|buy|would like)|can i (?:get|have|buy)|"
+    r"give me|help me(?: with)?|do you have|looking for|my doctor (?:gave|prescribed|said)(?: me)?|"
+    r"(?:once|twice|thrice|three times|\d+ times) (?:a|per|every|in a) day|every \d+ ?(?:hours?|hrs?|h)|"
+    r"(?:after|before|with) (?:meals?|food|eating|bed)|at night|in the morning|as (?:needed|required)|"
+    r"when (?:needed|necessary|required))\b"
+)
+_FOR_TAIL = re.compile(r"\s(?:for|4)\s.*$")
+_GLUE = re.compile(r"([a-z]{3,})(?=\d)")
+_SEPARATOR_SPACING = re.compile(r"\s*([/+])\s*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?|[/+&-]")
+_NUMBER = re.compile(rf"^{_NUM}$")
+_SPACES = re.compile(r"\s+")
+_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-", "×": "x",
+                         "µ": "u", "μ": "u", "’": "", "'": "", "`": "", "＋": "+"})
+_ALLOWED = re.compile(r"[^a-z0-9 ./+%&*-]")
+
+_MG_PER_UNIT = {"mg": 1.0, "mgs": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gm": 1000.0,
+                "gms": 1000.0, "gram": 1000.0, "grams": 1000.0, "mcg": 0.001, "mcgs": 0.001, "ug": 0.001,
+                "microgram": 0.001, "micrograms": 0.001}
+
+
+# --- steps --------------------------------------------------------------------------------------------
+
+
+def _prepare(text: str) -> str:
+    """Lowercase, fold Unicode and accents, keep only the characters the parser reads."""
+    text = unicodedata.normalize("NFKC", text[:MAX_INPUT]).lower().translate(_DASHES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _ALLOWED.sub(" ", text)
+    text = _GLUE.sub(r"\1 ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _mg(number: str, unit: str) -> float | None:
+    factor = _MG_PER_UNIT.get(unit)
+    if factor is None or not _NUMBER.match(number):
+        return None
+    return round(float(number) * factor, 6)
+
+
+def _split_strengths(text: str) -> tuple[str, list[str], list[float | None]]:
+    """Remove every "500mg", "80/480 mg", "250mg/5ml", "1g", "5%"; return them and their mg figures."""
+    found: list[str] = []
+    figures: list[float | None] = []
+
+    def take(match: re.Match[str]) -> str:
+        found.append(_SPACES.sub("", match.group(0)))
+        figures.append(_mg(_SPACES.sub("", match.group("num")), match.group("unit").replace(".", "")))
+        return " "
+
+    text = _STRENGTH.sub(take, text)
+    text = _PER_VOLUME.sub(" ", text)
+    return text, found, figures
+
+
+def _form_of(tokens: Iterable[str]) -> str | None:
+    for token in tokens:
+        if token in FORM_WORDS:
+            return FORM_WORDS[token]
+    return None
+
+
+def _strip_phrases(text: str) -> str:
+    text = _PACK.sub(" ", text)
+    text = _FILLER_PHRASES.sub(" ", text)
+    text = _FOR_TAIL.sub("", " " + text).strip() if re.search(r"\S\s(?:for|4)\s", text) else text
+    return _SPACES.sub(" ", text).strip()
+
+
+def _drop_edges(tokens: list[str]) -> list[str]:
+    """Drop leading filler and separators left hanging at either end, and doubled separators."""
+    while tokens and (tokens[0] in _LEADING_ONLY or tokens[0] in _CONNECTORS - {"plus"}):
+        tokens = tokens[1:]
+    while tokens and tokens[-1] in {"/", "+", "-", "&", "and", "with"}:
+        tokens = tokens[:-1]
+    out: list[str] = []
+    for token in tokens:
+        if token in {"/", "+", "-", "&"} and out and out[-1] in {"/", "+", "-", "&"}:
+            continue
+        out.append(token)
+    return out
+
+
+def _core_tokens(tokens: list[str]) -> list[str]:
+    """The name's tokens: forms, route words next to forms, pack, dosing and filler words removed."""
+    kept = [t for t in tokens if t not in _DOSING_WORDS and t not in _FILLER_WORDS and t not in _PACK_WORDS]
+    kept = [t for t in kept if t not in FORM_WORDS]
+    if len(kept) > 1:
+        kept = [t for t in kept if t not in _ROUTE_WORDS] or kept
+    return _drop_edges(kept)
+
+
+def _join(tokens: list[str]) -> str:
+    """Tokens back to text: "/" and "-" bind their neighbours, "+" and words are spaced."""
+    text = " ".join(tokens)
+    text = re.sub(r"\s*([/-])\s*", r"\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float | None]]:
+    """One pass: the cleaned name, its tokens with forms kept, the form, strengths and mg figures."""
+    prepared = _prepare(text)
+    rest, strengths, figures = _split_strengths(prepared)
+    rest = _strip_phrases(rest)
+    rest = _SEPARATOR_SPACING.sub(r" \1 ", rest.replace("&", " & ").replace("%", " ").replace("*", " "))
+    rest = rest.replace(".", " ") if not re.search(r"\d\.\d", rest) else re.sub(r"(?<!\d)\.|\.(?!\d)", " ", rest)
+    tokens = [_TOKEN_EXPANSIONS.get(t, t) for t in _TOKEN.findall(rest)]
+    tokens = " ".join(tokens).split()
+    form = _form_of(tokens)
+    with_forms = _drop_edges(
+        [t for t in tokens if t not in _DOSING_WORDS and t not in _FILLER_WORDS and t not in _PACK_WORDS]
+    )
+    core = _core_tokens(tokens)
+    return _join(core), with_forms, form, strengths, figures
+
+
+# --- key variants -------------------------------------------------------------------------------------
+
+
+def _words(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in {"/", "+", "-", "&"}]
+
+
+def _without_numbers(tokens: list[str]) -> list[str]:
+    kept = [t for t in tokens if not _NUMBER.match(t)]
+    return _drop_edges(kept) if _words(kept) else tokens
+
+
+def _without_modifiers(tokens: list[str]) -> list[str]:
+    kept = [t for t in tokens if t not in _MODIFIERS]
+    return _drop_edges(kept) if _words(kept) else tokens
+
+
+def _without_salts(tokens: list[str]) -> list[str]:
+    words = _words(tokens)
+    if any(w in _HYOSCINE for w in words) or "butylbromide" in words:
+        return tokens
+    kept = [t for t in tokens if t not in _SALT_WORDS]
+    remaining = [w for w in _words(kept) if not _NUMBER.match(w)]
+    if not remaining or all(w in _IONS or len(w) < 4 for w in remaining):
+        return tokens
+    return _drop_edges(kept)
+
+
+def _without_connectors(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in _CONNECTORS]
+
+
+def _reversed_pair(tokens: list[str]) -> list[str] | None:
+    """"B A" for a two-part combination written "A/B", "A + B", "A and B", "A with B" or "A-B"."""
+    for sep in ("/", "+", "&", "and", "with", "-"):
+        if tokens.count(sep) != 1:
+            continue
+        at = tokens.index(sep)
+        left, right = _words(tokens[:at]), _words(tokens[at + 1 :])
+        if not left or not right:
+            continue
+        if sep == "-" and (min(len(left[-1]), len(right[0])) < 4 or left[-1] == "co"):
+            continue
+        return right + left
+    return None
+
+
+def _variants(with_forms: list[str], core: list[str]) -> list[list[str]]:
+    """Token lists to look up, most specific first."""
+    stages = [with_forms, core]
+    stages.append(_without_numbers(core))
+    stages.append(_without_modifiers(stages[-1]))
+    out: list[list[str]] = []
+    for stage in stages:
+        out.append(stage)
+        salted = _without_salts(stage)
+        out.append(salted)
+        out.append(_without_connectors(salted))
+        flipped = _reversed_pair(salted)
+        if flipped:
+            out.append(flipped)
+    return out
+
+
+def _keys(variants: list[list[str]]) -> tuple[str, ...]:
+    keys: list[str] = []
+    for tokens in variants:
+        key = name_key(" ".join(tokens))
+        if key and key not in keys:
+            keys.append(key)
+    for key in list(keys[:4]):
+        for meaning in error_prone_expansions(key):
+            expanded = name_key(meaning)
+            if expanded and expanded not in keys:
+                keys.append(expanded)
+    return tuple(keys[:MAX_KEYS])
+
+
+def _strength(strengths: list[str], figures: list[float | None], text: str) -> tuple[float | None, str | None]:
+    """One mg figure when exactly one is stated; otherwise None.  Bare numbers are text only."""
+    distinct = {f for f in figures if f is not None}
+    strength_mg = distinct.pop() if len(distinct) == 1 and len(figures) >= 1 else None
+    if strengths:
+        return strength_mg, " ".join(strengths)
+    bare = [t for t in re.split(r"[\s/-]+", text) if _NUMBER.match(t)]
+    return None, "/".join(bare) if bare else None
+
+
+def _normalize(text: str) -> Normalized:
+    cleaned, with_forms, form, strengths, figures = _parse(text)
+    for _ in range(4):  # settle to a fixed point so ``text`` is idempotent
+        again = _parse(cleaned)[0]
+        if again == cleaned:
+            break
+        cleaned = again
+    core = _TOKEN.findall(cleaned)
+    keys = _keys(_variants(with_forms, core))
+    strength_mg, strength_text = _strength(strengths, figures, cleaned)
+    return Normalized(
+        input=text, text=cleaned, keys=keys, strength_mg=strength_mg, strength_text=strength_text, form=form
+    )
+
+
+def normalize(text: str) -> Normalized:
+    """Split strength, form, pack, dosing and filler off a typed name; never raises."""
+    raw = text if isinstance(text, str) else str(text)
+    try:
+        return _normalize(raw)
+    except Exception:  # total by contract: a broken name is "not found", never a 500
+        return Normalized(input=raw, text="", keys=())
