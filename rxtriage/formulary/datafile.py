@@ -22,7 +22,7 @@ A record's fields (see ``data/README.md``):
 ``abbreviations``     unambiguous abbreviations ("pcm", "inh")
 ``co_names``          British co- names of combinations ("co-amoxiclav")
 ``components``        generic names of the parts of a combination
-``aware``             WHO AWaRe group of an antibiotic: access | watch | reserve
+``aware``             WHO AWaRe group of an antibiotic: access | watch | reserve | not_recommended
 ``eml``               WHO EML 2023 listing: core | complementary | none
 ``pregnancy_avoid``   contraindicated or to be avoided in pregnancy
 ``source``            where the record's facts come from
@@ -71,7 +71,7 @@ CONTROLLED_BASES = (
     "ng_national",
     "precursor_1988",
 )
-AWARE_GROUPS = ("access", "watch", "reserve")
+AWARE_GROUPS = ("access", "watch", "reserve", "not_recommended")
 EML_STATUSES = ("core", "complementary", "none")
 ATC_PATTERN = re.compile(r"^[ABCDGHJLMNPRSV](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 

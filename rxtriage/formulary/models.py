@@ -37,7 +37,7 @@ class Drug(models.Model):
     schedule = models.CharField(max_length=12, choices=Schedule.choices)
     controlled_basis = models.CharField(max_length=20, blank=True)
     high_alert = models.BooleanField(default=False)
-    aware = models.CharField(max_length=10, blank=True, help_text="WHO AWaRe group of an antibiotic.")
+    aware = models.CharField(max_length=20, blank=True, help_text="WHO AWaRe group of an antibiotic.")
     eml = models.CharField(max_length=15, default="none", help_text="WHO EML 2023: core, complementary.")
     pregnancy_avoid = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('schedule', models.CharField(choices=[('otc', 'Over the counter'), ('pharmacy', 'Pharmacy only'), ('pom', 'Prescription only'), ('controlled', 'Controlled')], max_length=12)),
                 ('controlled_basis', models.CharField(blank=True, max_length=20)),
                 ('high_alert', models.BooleanField(default=False)),
-                ('aware', models.CharField(blank=True, help_text='WHO AWaRe group of an antibiotic.', max_length=10)),
+                ('aware', models.CharField(blank=True, help_text='WHO AWaRe group of an antibiotic.', max_length=20)),
                 ('eml', models.CharField(default='none', help_text='WHO EML 2023: core, complementary.', max_length=15)),
                 ('pregnancy_avoid', models.BooleanField(default=False)),
                 ('is_active', models.BooleanField(default=True)),
