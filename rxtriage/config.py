@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 __all__ = ["env_bool", "env_float", "env_int", "env_list", "redis_cache"]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -43,8 +46,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict[str, Any]:
     """A django-redis cache on ``url`` with JSON values and short timeouts.
 
-    The short timeouts bound what a dead or hung Redis costs a request; the drug lookup's circuit
-    breaker then stops calling it at all until it answers again.
+    The short timeouts and no retries bound what a dead or hung Redis costs a request; the drug
+    lookup's circuit breaker then stops calling it at all until it answers again.
     """
     return {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -54,7 +57,9 @@ def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict
             "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
             "SOCKET_CONNECT_TIMEOUT": connect_timeout,
             "SOCKET_TIMEOUT": socket_timeout,
-            "CONNECTION_POOL_KWARGS": {"max_connections": 64, "retry_on_timeout": False},
+            # redis-py retries failed calls 10 times with backoff by default (seconds per call on a dead
+            # server); the lookup's circuit breaker does the retrying instead.
+            "CONNECTION_POOL_KWARGS": {"max_connections": 64, "retry": Retry(NoBackoff(), 0)},
         },
         "KEY_FUNCTION": "rxtriage.config.raw_key",
     }

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "rxtriage.ops.middleware.MetricsMiddleware",
+    "rxtriage.api.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,8 +145,10 @@ DRUG_CACHE_NEGATIVE_TTL = env_int("DRUG_CACHE_NEGATIVE_TTL", 15 * 60)
 DRUG_CACHE_PREFIX = os.environ.get("DRUG_CACHE_PREFIX", "drug:v1:")
 DRUG_CACHE_L1_SIZE = env_int("DRUG_CACHE_L1_SIZE", 20_000)
 # Fuzzy matching: "trigram" (PostgreSQL pg_trgm, GIN index), "memory" (rapidfuzz in process), or "auto"
-# (trigram on PostgreSQL, memory elsewhere).
+# (trigram on PostgreSQL once the names index holds more than DRUG_FUZZY_MEMORY_MAX_NAMES names, memory
+# otherwise).
 DRUG_FUZZY_BACKEND = os.environ.get("DRUG_FUZZY_BACKEND", "auto")
+DRUG_FUZZY_MEMORY_MAX_NAMES = env_int("DRUG_FUZZY_MEMORY_MAX_NAMES", 50_000)
 # Every process re-reads the formulary version at least this often (seconds): a formulary write is
 # enforced everywhere within one second.
 FORMULARY_VERSION_POLL = env_float("FORMULARY_VERSION_POLL", 0.5)

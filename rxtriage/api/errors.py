@@ -45,6 +45,7 @@ __all__ = [
     "error_body",
     "error_response",
     "exception_handler",
+    "validation_error_body",
 ]
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError
 class ApiError(exceptions.APIException):
     """An error with a status, a default message and a stable machine-readable code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = "Bad request."
     default_code = "bad_request"
 
@@ -126,15 +127,18 @@ def _first_error(detail: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
-def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    """The envelope of a validation error: every field error, and the first one as the message."""
     detail = exc.detail
     fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     first = _first_error(fields)
     message = "The request is not valid."
     if first:
         where, what = first
-        message = f"The request is not valid: {what}" if where == "non_field_errors" else (
-            f"The request is not valid: {where}: {what}"
+        message = (
+            f"The request is not valid: {what}"
+            if where == "non_field_errors"
+            else (f"The request is not valid: {where}: {what}")
         )
     return error_body("validation_error", message, fields)
 
@@ -163,7 +167,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         response = Response(status=api_exc.status_code)
     if isinstance(api_exc, exceptions.ValidationError):
-        response.data = _validation_body(api_exc)
+        response.data = validation_error_body(api_exc)
     else:
         response.data = error_body(_code(api_exc), str(api_exc.detail))
     if isinstance(api_exc, DatabaseUnavailable):

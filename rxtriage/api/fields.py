@@ -8,17 +8,52 @@ so these accept exactly one JSON type each.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from rest_framework import serializers
 
-__all__ = ["StrictBooleanField", "StrictCharField", "StrictFloatField", "json_safety_errors"]
+__all__ = [
+    "StrictBooleanField",
+    "StrictCharField",
+    "StrictFloatField",
+    "json_safety_errors",
+    "storable_body",
+]
+
+
+class TextValidator(RegexValidator):
+    """A pattern that is plain ECMA-262 and Python alike, so the OpenAPI schema states exactly what is
+    accepted; a NUL character is reported as such, whatever else the pattern requires."""
+
+    def __call__(self, value: Any) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError("NUL characters are not allowed.", code="null_characters_not_allowed")
+        super().__call__(value)
+
+
+NO_NUL = TextValidator(r"^[^\x00]*$", "NUL characters are not allowed.", code="null_characters_not_allowed")
+NOT_BLANK = TextValidator(r"^[^\x00]*[^\x00\t\n\r ][^\x00]*$", "Must not be blank.", code="blank")
 
 
 class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF's CharField already refuses NUL and lone surrogate characters)."""
+    """A JSON string only, kept as sent (not trimmed), without NUL characters.
+
+    Required fields must hold something besides spaces (``allow_blank=False``); the limits apply to
+    the string as sent.  DRF's CharField also refuses lone surrogate characters.
+    """
 
     default_error_messages = {"invalid": "Must be a string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        # The pattern below also refuses NUL (and states it in the schema): drop DRF's own NUL check
+        # so a NUL character is reported once.
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        self.validators.append(NO_NUL if self.allow_blank else NOT_BLANK)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -90,3 +125,20 @@ def json_safety_errors(value: Any, *, max_depth: int) -> str | None:
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
     return None
+
+
+def storable_body(sent: Any, validated: Mapping[str, Any], *, max_depth: int) -> dict[str, Any]:
+    """The body as sent, for the record, minus what the database cannot store.
+
+    Every top-level key is kept as sent when it is storable (see ``json_safety_errors``); a known key
+    that is not falls back to its validated value, an unknown one is dropped.
+    """
+    if not isinstance(sent, Mapping):
+        return dict(validated)
+    body: dict[str, Any] = {}
+    for key, value in sent.items():
+        if json_safety_errors({key: value}, max_depth=max_depth) is None:
+            body[key] = value
+        elif key in validated:
+            body[key] = validated[key]
+    return body

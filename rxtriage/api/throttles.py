@@ -30,6 +30,7 @@ class UserRateThrottle(throttling.UserRateThrottle):
     """DRF's user throttle with hashed keys, on the ``throttle`` cache, failing open."""
 
     cache = caches["throttle"]
+    rate: str | None = None  # None: DEFAULT_THROTTLE_RATES["user"]; tests may set e.g. "2/min"
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if request.user and request.user.is_authenticated:

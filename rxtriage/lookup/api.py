@@ -94,9 +94,11 @@ class DrugLookup:
 
     timer: Callable[[], float] = time.perf_counter
 
-    def __init__(self, cache: DrugCache, fuzzy_backend: str = "auto") -> None:
+    def __init__(self, cache: DrugCache, fuzzy_backend: str = "auto", memory_max_names: int = 50_000) -> None:
         self.cache = cache
         self.fuzzy_backend = fuzzy_backend
+        self.memory_max_names = memory_max_names
+        self._mode: tuple[int, bool] | None = None
         self._flights: dict[str, _Flight] = {}
         self._flights_lock = threading.Lock()
         self._index: tuple[int, NameIndex] | None = None
@@ -204,10 +206,22 @@ class DrugLookup:
 
     # --- fuzzy ----------------------------------------------------------------------------------------
     def _use_trigram(self) -> bool:
+        """``trigram`` on PostgreSQL when the names index is large; rapidfuzz in process otherwise.
+
+        At a few thousand names PostgreSQL's planner rightly prefers a sequential scan for ``%``
+        (about 9 ms here), while the in-process index answers in well under 1 ms; past
+        ``DRUG_FUZZY_MEMORY_MAX_NAMES`` names the trigram GIN index wins and keeps memory flat.
+        """
         if self.fuzzy_backend in ("trigram", "memory"):
             return self.fuzzy_backend == "trigram"
         alias = router.db_for_read(DrugName) or "default"
-        return connections[alias].vendor == "postgresql"
+        if connections[alias].vendor != "postgresql":
+            return False
+        version = self.cache.version()
+        if self._mode is None or self._mode[0] != version:
+            count = DrugName.objects.filter(drug__is_active=True).count()
+            self._mode = (version, count > self.memory_max_names)
+        return self._mode[1]
 
     def _fuzzy_candidates(self, norms: list[Normalized]) -> list[list[NameRow]]:
         queries = [fuzzy_query_keys(norm) for norm in norms]
@@ -252,7 +266,9 @@ class DrugLookup:
             return self._index[1]
 
 
-default_lookup = DrugLookup(drug_cache, fuzzy_backend=getattr(settings, "DRUG_FUZZY_BACKEND", "auto"))
+default_lookup = DrugLookup(
+    drug_cache, fuzzy_backend=settings.DRUG_FUZZY_BACKEND, memory_max_names=settings.DRUG_FUZZY_MEMORY_MAX_NAMES
+)
 
 
 def lookup_many(names: Sequence[str]) -> list[LookupResult]:

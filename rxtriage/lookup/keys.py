@@ -40,10 +40,15 @@ def clean_text(text: str) -> str:
 
 
 def fold_spelling(word: str) -> str:
-    """Fold the regular British/US/old spelling shifts of one word."""
-    for old, new in _SPELLING_RULES:
-        word = word.replace(old, new)
-    return word
+    """Fold the regular British/US/old spelling shifts of one word (repeated to a fixed point, so the
+    result folds to itself: "aae" -> "ae" -> "e")."""
+    while True:
+        folded = word
+        for old, new in _SPELLING_RULES:
+            folded = folded.replace(old, new)
+        if folded == word:
+            return word
+        word = folded
 
 
 def name_key(text: str) -> str:

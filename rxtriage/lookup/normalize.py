@@ -22,12 +22,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from rxtriage.lookup.keys import name_key
 from rxtriage.lookup.types import Normalized
-from rxtriage.lookup.wordlists import error_prone_expansions
 
-__all__ = ["MAX_INPUT", "MAX_KEYS", "normalize", "FORM_WORDS"]
+__all__ = [
+    "DATA_DIR",
+    "FORM_WORDS",
+    "MAX_INPUT",
+    "MAX_KEYS",
+    "SALT_WORDS",
+    "error_prone_abbreviations",
+    "error_prone_expansions",
+    "normalize",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 MAX_INPUT = 300  # characters read from the input (the API allows 200 per name)
 MAX_KEYS = 16
@@ -37,15 +51,30 @@ MAX_KEYS = 16
 # form word -> canonical form
 FORM_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ("tab", "tabs", "tablet", "tablets", "tb", "tbs", "tabls", "caplet", "caplets", "dispersible"),
+        ("tab", "tabs", "tablet", "tablets", "tabls", "caplet", "caplets", "dispersible"),
         "tablet",
     ),
     **dict.fromkeys(("cap", "caps", "capsule", "capsules", "capsul", "softgel", "softgels"), "capsule"),
     **dict.fromkeys(("syr", "syrup", "syrups", "syrp", "linctus", "elixir", "mixture", "mist"), "syrup"),
     **dict.fromkeys(("susp", "suspension", "suspensions", "suspention"), "suspension"),
     **dict.fromkeys(
-        ("inj", "injection", "injections", "injectable", "amp", "amps", "ampoule", "ampoules", "ampule",
-         "vial", "vials", "iv", "im", "jab", "shot"),
+        (
+            "inj",
+            "injection",
+            "injections",
+            "injectable",
+            "amp",
+            "amps",
+            "ampoule",
+            "ampoules",
+            "ampule",
+            "vial",
+            "vials",
+            "iv",
+            "im",
+            "jab",
+            "shot",
+        ),
         "injection",
     ),
     **dict.fromkeys(("infusion", "drip", "drips"), "infusion"),
@@ -68,50 +97,309 @@ FORM_WORDS: dict[str, str] = {
     "lozenge": "lozenge",
     "lozenges": "lozenge",
     "granules": "granules",
+    "shampoo": "shampoo",
+    "mouthwash": "mouthwash",
+    "enema": "enema",
 }
 # "cough syrup" and "linctus" read as syrup; the place words go with a form
 _ROUTE_WORDS = frozenset({"eye", "ear", "nasal", "topical", "vaginal", "rectal", "oral", "sublingual"})
 _PACK_WORDS = frozenset(
-    {"card", "cards", "strip", "strips", "pack", "packs", "packet", "packets", "bottle", "bottles",
-     "box", "boxes", "tin", "tins", "tube", "tubes", "pcs", "piece", "pieces", "blister", "blisters",
-     "sachet", "sachets", "satchet", "satchets", "dose", "doses", "unit", "units", "pkt", "pkts"}
+    {
+        "card",
+        "cards",
+        "strip",
+        "strips",
+        "pack",
+        "packs",
+        "packet",
+        "packets",
+        "bottle",
+        "bottles",
+        "box",
+        "boxes",
+        "tin",
+        "tins",
+        "tube",
+        "tubes",
+        "pcs",
+        "piece",
+        "pieces",
+        "blister",
+        "blisters",
+        "sachet",
+        "sachets",
+        "satchet",
+        "satchets",
+        "dose",
+        "doses",
+        "unit",
+        "units",
+        "pkt",
+        "pkts",
+    }
 )
 _DOSING_WORDS = frozenset(
-    {"od", "bd", "bid", "tds", "tid", "qds", "qid", "nocte", "mane", "prn", "stat", "daily", "twice",
-     "thrice", "once", "hourly", "weekly", "nightly", "morning", "evening", "bedtime", "po", "sc", "sl",
-     "qhs", "hs", "qd", "qod", "x"}
+    {
+        "od",
+        "bd",
+        "bid",
+        "tds",
+        "tid",
+        "qds",
+        "qid",
+        "nocte",
+        "mane",
+        "prn",
+        "stat",
+        "daily",
+        "twice",
+        "thrice",
+        "once",
+        "hourly",
+        "weekly",
+        "nightly",
+        "morning",
+        "evening",
+        "bedtime",
+        "po",
+        "sc",
+        "sl",
+        "qhs",
+        "hs",
+        "qd",
+        "qod",
+        "x",
+    }
 )
 _FILLER_WORDS = frozenset(
-    {"please", "pls", "plz", "plss", "abeg", "kindly", "some", "the", "buy", "need", "want", "urgently",
-     "urgent", "asap", "thanks", "thank", "you", "sir", "ma", "doctor", "doc", "prescribed", "prescription",
-     "refill", "my", "me", "only", "original", "brand", "generic", "called", "named", "one", "two", "three",
-     "half", "quarter", "tablespoon", "teaspoon", "spoon", "spoons", "tsp", "tbsp", "spoonful", "puff",
-     "puffs", "times", "day", "days", "week", "weeks", "month", "months"}
+    {
+        "please",
+        "pls",
+        "plz",
+        "plss",
+        "abeg",
+        "kindly",
+        "some",
+        "the",
+        "buy",
+        "need",
+        "want",
+        "urgently",
+        "urgent",
+        "asap",
+        "thanks",
+        "thank",
+        "you",
+        "sir",
+        "ma",
+        "doctor",
+        "doc",
+        "prescribed",
+        "prescription",
+        "refill",
+        "my",
+        "me",
+        "only",
+        "single",
+        "original",
+        "brand",
+        "generic",
+        "called",
+        "named",
+        "one",
+        "two",
+        "three",
+        "half",
+        "quarter",
+        "tablespoon",
+        "teaspoon",
+        "spoon",
+        "spoons",
+        "tsp",
+        "tbsp",
+        "spoonful",
+        "puff",
+        "puffs",
+        "times",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+    }
 )
-_LEADING_ONLY = frozenset({"a", "an", "i", "im", "get", "give", "can", "have", "take", "taking", "using", "use"})
+_LEADING_ONLY = frozenset(
+    {"a", "an", "of", "i", "im", "get", "give", "can", "have", "take", "taking", "using", "use"}
+)
 # strength modifiers: the same medicine in another strength or release form (never "plus"/"extra")
 _MODIFIERS = frozenset(
-    {"forte", "ds", "junior", "jnr", "paediatric", "pediatric", "paed", "peds", "kids", "kid", "child",
-     "children", "childrens", "infant", "infants", "baby", "babies", "adult", "adults", "neonatal",
-     "mini", "sr", "xr", "xl", "mr", "er", "la", "cr", "cd", "retard", "ec", "chewable", "soluble",
-     "effervescent", "sf", "new", "regular", "strong", "susp", "dispersible", "oral"}
+    {
+        "forte",
+        "ds",
+        "junior",
+        "jnr",
+        "paediatric",
+        "pediatric",
+        "paed",
+        "peds",
+        "kids",
+        "kid",
+        "child",
+        "children",
+        "childrens",
+        "infant",
+        "infants",
+        "baby",
+        "babies",
+        "adult",
+        "adults",
+        "neonatal",
+        "mini",
+        "sr",
+        "xr",
+        "xl",
+        "mr",
+        "er",
+        "la",
+        "cr",
+        "cd",
+        "retard",
+        "ec",
+        "chewable",
+        "soluble",
+        "effervescent",
+        "sf",
+        "new",
+        "regular",
+        "strong",
+        "susp",
+        "dispersible",
+        "oral",
+        "duo",
+        "s",
+    }
+)
+# makers' names typed before the medicine ("emzor ibuprofen"); dropped in the last variant only
+_MAKERS = frozenset(
+    {
+        "emzor",
+        "fidson",
+        "juhel",
+        "swipha",
+        "neimeth",
+        "evans",
+        "glaxo",
+        "gsk",
+        "pfizer",
+        "sanofi",
+        "novartis",
+        "sandoz",
+        "bliss",
+        "greenlife",
+        "elbe",
+        "cipla",
+        "teva",
+        "mylan",
+        "ranbaxy",
+        "zydus",
+        "lupin",
+        "krka",
+        "hovid",
+        "shalina",
+        "drugfield",
+        "bayer",
+        "roche",
+        "abbott",
+        "merck",
+        "boots",
+        "tuyil",
+        "mopson",
+        "vixa",
+        "ecomed",
+        "fidelity",
+        "emzors",
+    }
 )
 # salt and ester words stripped for matching (domain.md 3.2); butylbromide never, hydrobromide not
 # from hyoscine/scopolamine (different medicines)
-_SALT_WORDS = frozenset(
-    {"hydrochloride", "hcl", "dihydrochloride", "hyclate", "sodium", "potassium", "calcium", "magnesium",
-     "besylate", "besilate", "maleate", "mesylate", "mesilate", "fumarate", "succinate", "tartrate",
-     "bitartrate", "citrate", "phosphate", "sulfate", "sulphate", "acetate", "dihydrate", "monohydrate",
-     "trihydrate", "hydrobromide", "bromide", "propionate", "dipropionate", "valerate", "furoate",
-     "acetonide", "disodium", "trometamol", "medoxomil", "cilexetil", "erbumine", "lactate", "gluconate",
-     "xinafoate", "decanoate", "enantate", "enanthate", "pamoate", "embonate", "hemihydrate", "nitrate",
-     "mononitrate", "salt", "base", "anhydrous"}
+SALT_WORDS = frozenset(
+    {
+        "hydrochloride",
+        "hcl",
+        "dihydrochloride",
+        "hyclate",
+        "sodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "besylate",
+        "besilate",
+        "maleate",
+        "mesylate",
+        "mesilate",
+        "fumarate",
+        "succinate",
+        "tartrate",
+        "bitartrate",
+        "citrate",
+        "phosphate",
+        "sulfate",
+        "sulphate",
+        "acetate",
+        "dihydrate",
+        "monohydrate",
+        "trihydrate",
+        "hydrobromide",
+        "bromide",
+        "propionate",
+        "dipropionate",
+        "valerate",
+        "furoate",
+        "acetonide",
+        "disodium",
+        "trometamol",
+        "medoxomil",
+        "cilexetil",
+        "erbumine",
+        "lactate",
+        "gluconate",
+        "xinafoate",
+        "decanoate",
+        "enantate",
+        "enanthate",
+        "pamoate",
+        "embonate",
+        "hemihydrate",
+        "nitrate",
+        "mononitrate",
+        "salt",
+        "base",
+        "anhydrous",
+    }
 )
 _IONS = frozenset(
-    {"ferrous", "ferric", "iron", "zinc", "sodium", "potassium", "calcium", "magnesium", "aluminium",
-     "aluminum", "lithium", "silver", "copper", "ammonium", "chloride", "bicarbonate", "carbonate"}
+    {
+        "ferrous",
+        "ferric",
+        "iron",
+        "zinc",
+        "sodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "aluminium",
+        "aluminum",
+        "lithium",
+        "silver",
+        "copper",
+        "ammonium",
+        "chloride",
+        "bicarbonate",
+        "carbonate",
+    }
 )
-_HYOSCINE = frozenset({"hyoscine", "scopolamine", "hioscine", "scopolamine"})
+_HYOSCINE = frozenset({"hyoscine", "scopolamine", "hioscine"})
 _CONNECTORS = frozenset({"and", "with", "&", "+", "/", "-", "plus"})
 _TOKEN_EXPANSIONS: dict[str, str] = {
     "vit": "vitamin",
@@ -121,6 +409,19 @@ _TOKEN_EXPANSIONS: dict[str, str] = {
     "bcomplex": "b complex",
     "bco": "b co",
 }
+
+
+@lru_cache(maxsize=1)
+def error_prone_abbreviations() -> dict[str, tuple[str, ...]]:
+    """Error-prone abbreviation key -> the generic names it may mean (data/error_prone_abbreviations.yaml)."""
+    raw = yaml.safe_load((DATA_DIR / "error_prone_abbreviations.yaml").read_text(encoding="utf-8")) or []
+    return {name_key(item["abbreviation"]): tuple(item.get("may_mean") or ()) for item in raw}
+
+
+def error_prone_expansions(key: str) -> tuple[str, ...]:
+    """What an error-prone abbreviation key may mean (empty for any other key)."""
+    return error_prone_abbreviations().get(key, ())
+
 
 # --- patterns -----------------------------------------------------------------------------------------
 
@@ -138,9 +439,10 @@ _PER_VOLUME = re.compile(rf"(?<![a-z0-9])/\s*{_NUM}?\s*ml\b")
 _PACK = re.compile(
     r"(?<![a-z0-9])(?:(?:x|\*)\s*\d+|\d+\s*(?:x|\*)(?![a-z0-9]))"
     r"|(?<![a-z0-9./])\d+\s*(?:cards?|strips?|packs?|packets?|pkts?|sachets?|satchets?|bottles?|box(?:es)?|"
-    r"tins?|tubes?|pieces?|pcs|tablets?|tabs?|caps?|capsules?|caplets?|vials?|amps?|ampoules?|doses?|"
-    r"days?|weeks?|months?|times?|puffs?|drops?|spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|"
-    r"satchets?|blisters?)\b"
+    r"tins?|tubes?|pieces?|pcs|vials?|amps?|ampoules?|doses?|days?|weeks?|months?|times?|puffs?|drops?|"
+    r"spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|blisters?)\b"
+    # "2 tabs" is a count, "flagyl 400 tabs" a strength code: counts have at most two digits
+    r"|(?<![a-z0-9./])\d{1,2}\s*(?:tablets?|tabs?|caps?|capsules?|caplets?)\b"
 )
 _FILLER_PHRASES = re.compile(
     r"\b(?:i\s*(?:am|m)?\s*(?:need|want|take|taking|use|using|on|buy|would like)|can i (?:get|have|buy)|"
@@ -150,18 +452,51 @@ _FILLER_PHRASES = re.compile(
     r"when (?:needed|necessary|required))\b"
 )
 _FOR_TAIL = re.compile(r"\s(?:for|4)\s.*$")
-_GLUE = re.compile(r"([a-z]{3,})(?=\d)")
+# "panadol500mg" -> "panadol 500mg", but chemical formulae stay whole: "feso4", "mgso4", "znso4"
+_GLUE = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)([a-z]{3,})(?=\d)")
 _SEPARATOR_SPACING = re.compile(r"\s*([/+])\s*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?|[/+&-]")
 _NUMBER = re.compile(rf"^{_NUM}$")
+_DECIMAL = re.compile(r"\d\.\d")
+_LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _SPACES = re.compile(r"\s+")
-_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-", "×": "x",
-                         "µ": "u", "μ": "u", "’": "", "'": "", "`": "", "＋": "+"})
+# dashes and minus signs to "-", the multiplication sign to "x", micro signs to "u", quotes dropped
+_DASHES = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00d7": "x",
+        "\u00b5": "u",
+        "\u03bc": "u",
+        "\u2019": "",
+        "'": "",
+        "`": "",
+        "\uff0b": "+",
+    }
+)
+_POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")  # "ringer's" -> "ringer s", as name_key reads it
 _ALLOWED = re.compile(r"[^a-z0-9 ./+%&*-]")
 
-_MG_PER_UNIT = {"mg": 1.0, "mgs": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gm": 1000.0,
-                "gms": 1000.0, "gram": 1000.0, "grams": 1000.0, "mcg": 0.001, "mcgs": 0.001, "ug": 0.001,
-                "microgram": 0.001, "micrograms": 0.001}
+_MG_PER_UNIT = {
+    "mg": 1.0,
+    "mgs": 1.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "g": 1000.0,
+    "gm": 1000.0,
+    "gms": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "mcg": 0.001,
+    "mcgs": 0.001,
+    "ug": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+}
 
 
 # --- steps --------------------------------------------------------------------------------------------
@@ -169,7 +504,8 @@ _MG_PER_UNIT = {"mg": 1.0, "mgs": 1.0, "milligram": 1.0, "milligrams": 1.0, "g":
 
 def _prepare(text: str) -> str:
     """Lowercase, fold Unicode and accents, keep only the characters the parser reads."""
-    text = unicodedata.normalize("NFKC", text[:MAX_INPUT]).lower().translate(_DASHES)
+    text = _POSSESSIVE.sub(" s", unicodedata.normalize("NFKC", text[:MAX_INPUT]).lower())
+    text = text.translate(_DASHES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
@@ -210,8 +546,24 @@ def _form_of(tokens: Iterable[str]) -> str | None:
 def _strip_phrases(text: str) -> str:
     text = _PACK.sub(" ", text)
     text = _FILLER_PHRASES.sub(" ", text)
-    text = _FOR_TAIL.sub("", " " + text).strip() if re.search(r"\S\s(?:for|4)\s", text) else text
     return _SPACES.sub(" ", text).strip()
+
+
+def _cut_for_tail(text: str) -> str:
+    """ "ampiclox syrup for my baby" -> "ampiclox syrup" (the whole is tried first: "water for injection")."""
+    return _FOR_TAIL.sub("", " " + text).strip() if re.search(r"\S\s(?:for|4)\s", text) else text
+
+
+def _tokens(text: str) -> list[str]:
+    text = _SEPARATOR_SPACING.sub(r" \1 ", text.replace("&", " & ").replace("%", " ").replace("*", " "))
+    text = _LONE_DOT.sub(" ", text) if _DECIMAL.search(text) else text.replace(".", " ")
+    return " ".join(_TOKEN_EXPANSIONS.get(t, t) for t in _TOKEN.findall(text)).split()
+
+
+def _name_tokens(tokens: list[str]) -> list[str]:
+    return _drop_edges(
+        [t for t in tokens if t not in _DOSING_WORDS and t not in _FILLER_WORDS and t not in _PACK_WORDS]
+    )
 
 
 def _drop_edges(tokens: list[str]) -> list[str]:
@@ -231,8 +583,9 @@ def _drop_edges(tokens: list[str]) -> list[str]:
 def _core_tokens(tokens: list[str]) -> list[str]:
     """The name's tokens: forms, route words next to forms, pack, dosing and filler words removed."""
     kept = [t for t in tokens if t not in _DOSING_WORDS and t not in _FILLER_WORDS and t not in _PACK_WORDS]
+    has_form = any(t in FORM_WORDS for t in kept)
     kept = [t for t in kept if t not in FORM_WORDS]
-    if len(kept) > 1:
+    if has_form and len(kept) > 1:
         kept = [t for t in kept if t not in _ROUTE_WORDS] or kept
     return _drop_edges(kept)
 
@@ -248,15 +601,11 @@ def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float
     """One pass: the cleaned name, its tokens with forms kept, the form, strengths and mg figures."""
     prepared = _prepare(text)
     rest, strengths, figures = _split_strengths(prepared)
-    rest = _strip_phrases(rest)
-    rest = _SEPARATOR_SPACING.sub(r" \1 ", rest.replace("&", " & ").replace("%", " ").replace("*", " "))
-    rest = rest.replace(".", " ") if not re.search(r"\d\.\d", rest) else re.sub(r"(?<!\d)\.|\.(?!\d)", " ", rest)
-    tokens = [_TOKEN_EXPANSIONS.get(t, t) for t in _TOKEN.findall(rest)]
-    tokens = " ".join(tokens).split()
+    whole = _strip_phrases(rest)
+    cut = _cut_for_tail(whole)
+    tokens = _tokens(cut)
     form = _form_of(tokens)
-    with_forms = _drop_edges(
-        [t for t in tokens if t not in _DOSING_WORDS and t not in _FILLER_WORDS and t not in _PACK_WORDS]
-    )
+    with_forms = _name_tokens(_tokens(whole))
     core = _core_tokens(tokens)
     return _join(core), with_forms, form, strengths, figures
 
@@ -274,19 +623,22 @@ def _without_numbers(tokens: list[str]) -> list[str]:
 
 
 def _without_modifiers(tokens: list[str]) -> list[str]:
-    kept = [t for t in tokens if t not in _MODIFIERS]
+    kept = [t for t in tokens if t not in _MODIFIERS and t not in _MAKERS]
     return _drop_edges(kept) if _words(kept) else tokens
 
 
 def _without_salts(tokens: list[str]) -> list[str]:
+    """Salt and ester words dropped, unless they are the medicine ("magnesium sulfate", hyoscine's)."""
     words = _words(tokens)
     if any(w in _HYOSCINE for w in words) or "butylbromide" in words:
         return tokens
-    kept = [t for t in tokens if t not in _SALT_WORDS]
-    remaining = [w for w in _words(kept) if not _NUMBER.match(w)]
-    if not remaining or all(w in _IONS or len(w) < 4 for w in remaining):
-        return tokens
-    return _drop_edges(kept)
+    kept = [t for t in tokens if t not in SALT_WORDS]
+    remaining = [
+        w
+        for w in _words(kept)
+        if len(w) >= 4 and not _NUMBER.match(w) and w not in FORM_WORDS and w not in _ROUTE_WORDS | _IONS
+    ]
+    return _drop_edges(kept) if remaining else tokens
 
 
 def _without_connectors(tokens: list[str]) -> list[str]:
@@ -294,13 +646,13 @@ def _without_connectors(tokens: list[str]) -> list[str]:
 
 
 def _reversed_pair(tokens: list[str]) -> list[str] | None:
-    """"B A" for a two-part combination written "A/B", "A + B", "A and B", "A with B" or "A-B"."""
+    """ "B A" for a two-part combination written "A/B", "A + B", "A and B", "A with B" or "A-B"."""
     for sep in ("/", "+", "&", "and", "with", "-"):
         if tokens.count(sep) != 1:
             continue
         at = tokens.index(sep)
         left, right = _words(tokens[:at]), _words(tokens[at + 1 :])
-        if not left or not right:
+        if not left or not right or any(_NUMBER.match(w) for w in left + right):
             continue
         if sep == "-" and (min(len(left[-1]), len(right[0])) < 4 or left[-1] == "co"):
             continue
@@ -339,14 +691,37 @@ def _keys(variants: list[list[str]]) -> tuple[str, ...]:
     return tuple(keys[:MAX_KEYS])
 
 
-def _strength(strengths: list[str], figures: list[float | None], text: str) -> tuple[float | None, str | None]:
+def _is_combination(text: str) -> bool:
+    """A co- name or parts joined by a connector: its one figure is a sum of parts, never "mg of X"."""
+    words = text.replace("/", " / ").replace("-", " - ").split()
+    return text.startswith("co-") or any(w in _CONNECTORS for w in words[1:-1])
+
+
+def _strength(
+    strengths: list[str], figures: list[float | None], text: str
+) -> tuple[float | None, str | None]:
     """One mg figure when exactly one is stated; otherwise None.  Bare numbers are text only."""
     distinct = {f for f in figures if f is not None}
-    strength_mg = distinct.pop() if len(distinct) == 1 and len(figures) >= 1 else None
+    strength_mg = distinct.pop() if len(distinct) == 1 and not _is_combination(text) else None
     if strengths:
         return strength_mg, " ".join(strengths)
     bare = [t for t in re.split(r"[\s/-]+", text) if _NUMBER.match(t)]
     return None, "/".join(bare) if bare else None
+
+
+_PARENTHESES = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+
+
+def _aside_variants(text: str) -> list[list[str]]:
+    """ "Hydrochlorothiazide (HCTZ)": the name without its aside, then the aside alone."""
+    asides = _PARENTHESES.findall(text[:MAX_INPUT])
+    if not asides:
+        return []
+    out: list[list[str]] = []
+    for part in (_PARENTHESES.sub(" ", text[:MAX_INPUT]), *asides[:2]):
+        cleaned, with_forms, *_ = _parse(part)
+        out.extend(_variants(with_forms, _TOKEN.findall(cleaned)))
+    return out
 
 
 def _normalize(text: str) -> Normalized:
@@ -357,7 +732,7 @@ def _normalize(text: str) -> Normalized:
             break
         cleaned = again
     core = _TOKEN.findall(cleaned)
-    keys = _keys(_variants(with_forms, core))
+    keys = _keys(_variants(with_forms, core) + _aside_variants(text))
     strength_mg, strength_text = _strength(strengths, figures, cleaned)
     return Normalized(
         input=text, text=cleaned, keys=keys, strength_mg=strength_mg, strength_text=strength_text, form=form

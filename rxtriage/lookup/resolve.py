@@ -1,27 +1,369 @@
-"""Matching policy: from names-index rows to a resolution.  PLACEHOLDER: being rewritten."""
+"""Matching policy: from names-index rows to a resolution (design.md section 4).
+
+- :func:`resolve_exact`: the rows whose name is one of the normalised keys.  The most specific key
+  wins, then the kind (generic > brand > synonym > co_name > abbreviation).  A key that belongs to two
+  medicines is ambiguous and offered, never silently picked; error-prone abbreviations (MTX, MS, MgSO4,
+  "U"...) never auto-resolve; words typed in place of a medicine ("malaria", "antibiotics", "typhoid
+  drug") resolve to nothing.
+- :func:`fuzzy_query_keys` / :func:`resolve_fuzzy`: candidates from fuzzy retrieval are re-scored
+  with :func:`rxtriage.lookup.fuzzy.name_similarity`, so the outcome does not depend on which
+  retrieval found them.  A match is accepted only above a length-aware threshold and must be
+  confirmed by a human when the score is below a high bar, when another medicine is close behind, or
+  when the candidates hold a look-alike/sound-alike pair.
+
+The word lists are data with their sources (``data/*.yaml``), loaded once per process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
-from rxtriage.lookup.types import NameRow, Normalized, Resolution
+import yaml
+from rapidfuzz.distance import Levenshtein
 
-__all__ = ["fuzzy_query_keys", "resolve_exact", "resolve_fuzzy"]
+from rxtriage.lookup.fuzzy import name_similarity
+from rxtriage.lookup.keys import name_key
+from rxtriage.lookup.normalize import DATA_DIR, FORM_WORDS, SALT_WORDS, error_prone_abbreviations
+from rxtriage.lookup.types import DrugInfo, NameRow, Normalized, Resolution
 
-NOT_FOUND = Resolution(match="none", score=0.0, confirm=False, drug=None)
+__all__ = [
+    "ACCEPT_MIN",
+    "CONFIRM_BELOW",
+    "RUNNER_UP_MARGIN",
+    "accept_threshold",
+    "fuzzy_query_keys",
+    "is_listed_not_medicine",
+    "is_not_medicine",
+    "lasa_pairs",
+    "max_edits",
+    "not_medicines",
+    "resolve_exact",
+    "resolve_fuzzy",
+]
+
+KIND_ORDER = ("generic", "brand", "synonym", "co_name", "abbreviation")
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
+
+# Thresholds, tuned on tests/lookup/data/labelled_names.yaml (see evaluate.py):
+ACCEPT_MIN = 0.86  # the lowest fuzzy score accepted at all (long names)
+CONFIRM_BELOW = 0.95  # an accepted fuzzy match below this is confirmed by a human
+RUNNER_UP_MARGIN = 0.04  # another medicine within this of the best: confirm
+TIE_MARGIN = 0.005  # another medicine this close: ambiguous, no pick
+LASA_FLOOR = 0.55  # a LASA partner counts once it scores at least this
+NOT_MEDICINE_MARGIN = 0.02  # a non-medicine word this close to the best drug name: refuse
+MAX_CANDIDATES = 5
+MAX_FUZZY_KEYS = 4
+
+# words that carry no name of their own ("drug for malaria", "the typhoid medicine")
+_STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "with",
+        "my",
+        "me",
+        "to",
+        "in",
+        "on",
+        "some",
+        "any",
+        "that",
+        "this",
+        "it",
+        "is",
+        "what",
+        "which",
+        "good",
+        "best",
+        "strong",
+        "very",
+        "all",
+        "type",
+        "kind",
+        "de",
+    }
+)
 
 
-def resolve_exact(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
-    for key in norm.keys:
-        hits = [r for r in rows if r.name == key]
-        if hits:
-            return Resolution(match=hits[0].kind, score=1.0, confirm=False, drug=hits[0].drug)
+# --- data ---------------------------------------------------------------------------------------------
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8")) or []
+
+
+@lru_cache(maxsize=1)
+def not_medicines() -> frozenset[str]:
+    """Keys of words and phrases typed in place of a medicine (data/not_medicines.yaml)."""
+    return frozenset(name_key(str(term)) for group in _load("not_medicines.yaml") for term in group["terms"])
+
+
+@lru_cache(maxsize=1)
+def _not_medicine_words() -> frozenset[str]:
+    return frozenset(k for k in not_medicines() if " " not in k) | {name_key(w) for w in _STOP_WORDS}
+
+
+@lru_cache(maxsize=1)
+def _not_medicine_list() -> tuple[str, ...]:
+    return tuple(sorted(k for k in not_medicines() if len(k) >= 4))
+
+
+@lru_cache(maxsize=1)
+def lasa_pairs() -> frozenset[frozenset[str]]:
+    """Look-alike/sound-alike generic-name pairs (data/lasa_pairs.yaml)."""
+    return frozenset(frozenset(str(g).lower() for g in item["pair"]) for item in _load("lasa_pairs.yaml"))
+
+
+@lru_cache(maxsize=1)
+def _expansion_keys() -> frozenset[str]:
+    return frozenset(name_key(m) for meanings in error_prone_abbreviations().values() for m in meanings)
+
+
+@lru_cache(maxsize=1)
+def _salt_keys() -> frozenset[str]:
+    return frozenset(name_key(w) for w in SALT_WORDS) | {"disoproxil"}
+
+
+@lru_cache(maxsize=1)
+def _form_keys() -> frozenset[str]:
+    return frozenset(name_key(w) for w in FORM_WORDS)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _name_keys(norm: Normalized) -> list[str]:
+    """The keys that are the typed name itself (not what an error-prone abbreviation may mean)."""
+    table = error_prone_abbreviations()
+    if not any(k in table for k in _text_keys(norm)):
+        return list(norm.keys)
+    expansions = _expansion_keys()
+    return [k for k in norm.keys if k not in expansions] or list(norm.keys[:1])
+
+
+def _text_keys(norm: Normalized) -> list[str]:
+    """The least-stripped keys: the name with forms, and the cleaned text."""
+    keys = [k for k in (norm.keys[:1] if norm.keys else ()) if k]
+    text_key = name_key(norm.text)
+    if text_key and text_key not in keys:
+        keys.append(text_key)
+    return keys
+
+
+def is_listed_not_medicine(norm: Normalized) -> bool:
+    """The typed name is a word or phrase listed as typed in place of a medicine ("typhoid drug")."""
+    listed = not_medicines()
+    return any(key in listed for key in _text_keys(norm))
+
+
+def is_not_medicine(norm: Normalized) -> bool:
+    """Typed in place of a medicine: a listed word or phrase, or only such words and stop words."""
+    words = _not_medicine_words()
+    return is_listed_not_medicine(norm) or any(
+        all(w in words for w in key.split()) for key in _text_keys(norm)
+    )
+
+
+def _candidate(drug: DrugInfo, score: float) -> dict[str, Any]:
+    return {
+        "id": drug["id"],
+        "generic_name": drug["generic_name"],
+        "display_name": drug["display_name"],
+        "score": round(score, 4),
+    }
+
+
+def _none(note: str | None, candidates: list[dict[str, Any]] | None = None, score: float = 0.0) -> Resolution:
+    return Resolution(
+        match="none",
+        score=round(score, 4),
+        confirm=bool(candidates),
+        drug=None,
+        candidates=candidates or [],
+        note=note,
+    )
+
+
+def _distinct_drugs(rows: Iterable[NameRow]) -> dict[int, NameRow]:
+    """One row per drug, the best kind first."""
+    best: dict[int, NameRow] = {}
+    for row in sorted(rows, key=lambda r: _KIND_RANK.get(r.kind, len(KIND_ORDER))):
+        best.setdefault(row.drug["id"], row)
+    return best
+
+
+# --- exact --------------------------------------------------------------------------------------------
+
+
+def _error_prone(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
+    table = error_prone_abbreviations()
+    for key in _text_keys(norm):
+        if key in table:
+            meanings = {m.lower() for m in table[key]}
+            offered = [r for r in rows if r.drug["generic_name"] in meanings or r.name == key]
+            drugs = _distinct_drugs(offered).values()
+            candidates = [_candidate(r.drug, 1.0) for r in drugs][:MAX_CANDIDATES]
+            return Resolution(
+                match="abbreviation",
+                score=1.0,
+                confirm=True,
+                drug=None,
+                candidates=candidates,
+                note="error_prone_abbreviation",
+            )
     return None
 
 
+def resolve_exact(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
+    """The exact-tier outcome, or None to go on to fuzzy matching."""
+    if is_listed_not_medicine(norm):
+        return _none("not_a_medicine")
+    refused = _error_prone(norm, rows)
+    if refused is not None:
+        return refused
+    found = _exact_hit(norm, rows)
+    if found is None and is_not_medicine(norm):
+        return _none("not_a_medicine")
+    return found
+
+
+def _exact_hit(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
+    for key in _name_keys(norm):
+        hits = _distinct_drugs(r for r in rows if r.name == key)
+        if not hits:
+            continue
+        ordered = sorted(hits.values(), key=lambda r: (_KIND_RANK.get(r.kind, 9), r.drug["generic_name"]))
+        if len(ordered) > 1:
+            return Resolution(
+                match=ordered[0].kind,
+                score=1.0,
+                confirm=True,
+                drug=None,
+                candidates=[_candidate(r.drug, 1.0) for r in ordered][:MAX_CANDIDATES],
+                note="ambiguous",
+            )
+        return Resolution(match=ordered[0].kind, score=1.0, confirm=False, drug=ordered[0].drug)
+    return None
+
+
+# --- fuzzy --------------------------------------------------------------------------------------------
+
+
 def fuzzy_query_keys(norm: Normalized) -> list[str]:
-    return list(norm.keys[:1])
+    """The keys sent to fuzzy retrieval: the typed name without form words, least stripped first."""
+    forms = _form_keys()
+    own = _name_keys(norm)
+    keys = [k for k in own if not any(w in forms for w in k.split())] or own
+    if len(keys) > MAX_FUZZY_KEYS:
+        keys = keys[:1] + keys[-(MAX_FUZZY_KEYS - 1) :]
+    return keys
+
+
+def accept_threshold(query: str) -> float:
+    """The lowest fuzzy score accepted for a query: short names need near-exact matches."""
+    length = len(query.replace(" ", ""))
+    if length <= 4:
+        return 1.01  # never accept a fuzzy match of a 1-4 letter name
+    if length <= 6:
+        return 0.93
+    if length <= 8:
+        return 0.9
+    return ACCEPT_MIN
+
+
+def max_edits(query: str, kind: str) -> int:
+    """The most edits a typo may hold: brands (often English-like words) one, generic names two or three."""
+    length = len(query.replace(" ", ""))
+    if kind == "brand" or length <= 6:
+        return 1
+    return 2 if length <= 10 else 3
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _typo_like(query: str, row: NameRow) -> bool:
+    """A few edits apart, as a slip of the keyboard or the ear would make: spaces, word order and
+    salt/ester words ("tenofovir [disoproxil]") aside."""
+    limit = max_edits(query, row.kind)
+    if _within(query.replace(" ", ""), row.name.replace(" ", ""), limit):
+        return True
+    q_words, n_words = query.split(), row.name.split()
+    if len(q_words) < 2:
+        return False
+    salts = _salt_keys()
+    q_core = "".join(sorted(w for w in q_words if w not in salts))
+    n_core = "".join(sorted(w for w in n_words if w not in salts))
+    return _within(q_core, n_core, limit)
+
+
+def _score_rows(keys: Sequence[str], candidates: Sequence[NameRow]) -> list[tuple[float, str, NameRow]]:
+    """Each drug's best (score, query key, row), best first."""
+    best: dict[int, tuple[float, str, NameRow]] = {}
+    for row in candidates:
+        for key in keys:
+            score = name_similarity(key, row.name)
+            current = best.get(row.drug["id"])
+            if (
+                current is None
+                or score > current[0]
+                or (score == current[0] and _KIND_RANK.get(row.kind, 9) < _KIND_RANK.get(current[2].kind, 9))
+            ):
+                best[row.drug["id"]] = (score, key, row)
+    return sorted(best.values(), key=lambda t: (-t[0], t[2].drug["generic_name"]))
+
+
+def _closest_not_medicine(keys: Sequence[str]) -> float:
+    from rapidfuzz import fuzz, process
+
+    terms = _not_medicine_list()
+    best = 0.0
+    for key in keys:
+        for term, _, _ in process.extract(key, terms, scorer=fuzz.ratio, limit=3, score_cutoff=60):
+            best = max(best, name_similarity(key, term))
+    return best
+
+
+def _lasa(best: str, others: Iterable[str]) -> bool:
+    pairs = lasa_pairs()
+    return any(frozenset((best, other)) in pairs for other in others if other != best)
 
 
 def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution:
-    return Resolution(match="none", score=0.0, confirm=False, drug=None)
+    """The fuzzy-tier outcome: a drug (maybe to confirm) or none with the candidates to pick from."""
+    if not norm.keys:
+        return _none("empty")
+    if is_not_medicine(norm):
+        return _none("not_a_medicine")
+    keys = fuzzy_query_keys(norm)
+    ranked = _score_rows(keys, candidates)
+    offered = [_candidate(row.drug, score) for score, _, row in ranked[:MAX_CANDIDATES]]
+    if not ranked:
+        return _none(None)
+    score, key, row = ranked[0]
+    if score < accept_threshold(key) or not _typo_like(key, row):
+        return _none(None, offered, score)
+    if _closest_not_medicine(keys) >= score - NOT_MEDICINE_MARGIN:
+        return _none("not_a_medicine", [], score)
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if runner_up >= score - TIE_MARGIN:
+        return Resolution(
+            match="fuzzy", score=score, confirm=True, drug=None, candidates=offered, note="ambiguous"
+        )
+    lasa = _lasa(row.drug["generic_name"], (r.drug["generic_name"] for s, _, r in ranked if s >= LASA_FLOOR))
+    confirm = score < CONFIRM_BELOW or runner_up >= score - RUNNER_UP_MARGIN or lasa
+    return Resolution(
+        match="fuzzy",
+        score=score,
+        confirm=confirm,
+        drug=row.drug,
+        candidates=offered,
+        note="look_alike_sound_alike" if lasa else None,
+    )

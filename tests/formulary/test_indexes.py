@@ -10,15 +10,26 @@ from rxtriage.formulary.models import Drug, DrugName
 pytestmark = pytest.mark.postgres
 
 
+SYLLABLES = ["ba", "ce", "di", "fo", "gu", "ka", "le", "mi", "no", "pu", "ra", "se", "ti", "vo", "xu", "za"]
+
+
+def _name(i: int) -> str:
+    """A distinct pronounceable name per number: 10,000 names that share few trigrams."""
+    parts = []
+    for _ in range(4):
+        i, digit = divmod(i, len(SYLLABLES))
+        parts.append(SYLLABLES[digit])
+    return "".join(parts) + "mab"
+
+
 @pytest.fixture
 def big_formulary(formulary):  # type: ignore[no-untyped-def]
     drugs = Drug.objects.bulk_create(
-        Drug(generic_name=f"synthetamide {i:05d}", display_name=f"Synthetamide {i}", schedule="pom", atc_code="X")
+        Drug(generic_name=_name(i), display_name=_name(i).title(), schedule="pom", atc_code="L01")
         for i in range(10_000)
     )
     DrugName.objects.bulk_create(
-        DrugName(name=f"sintetamide {i:05d}", text=f"synthetamide {i:05d}", kind="generic", drug=drug)
-        for i, drug in enumerate(drugs)
+        DrugName(name=_name(i), text=_name(i), kind="generic", drug=drug) for i, drug in enumerate(drugs)
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE formulary_drug")
@@ -32,7 +43,7 @@ def _plan(sql: str, params: list[object]) -> str:
 
 
 def test_an_exact_lookup_uses_the_names_index(big_formulary):
-    queryset = DrugName.objects.filter(name__in=["sintetamide 04242", "panadol"], drug__is_active=True)
+    queryset = DrugName.objects.filter(name__in=[_name(4242), "panadol"], drug__is_active=True)
     sql, params = queryset.select_related("drug").query.sql_with_params()
     plan = _plan(sql, list(params))
     assert "drugname_name_drug_uniq" in plan, plan
@@ -40,12 +51,12 @@ def test_an_exact_lookup_uses_the_names_index(big_formulary):
 
 
 def test_a_trigram_search_uses_the_trigram_index(big_formulary):
-    plan = _plan("SELECT name FROM formulary_drugname WHERE name %% %s", ["sintetamid 0424"])
+    plan = _plan("SELECT name FROM formulary_drugname WHERE name %% %s", [_name(4242)[:-1]])
     assert "drugname_name_trgm_idx" in plan, plan
 
 
 def test_the_generic_name_trigram_index_serves_similarity_search(big_formulary):
-    plan = _plan("SELECT id FROM formulary_drug WHERE generic_name %% %s", ["synthetamide 0424"])
+    plan = _plan("SELECT id FROM formulary_drug WHERE generic_name %% %s", [_name(4242)[1:]])
     assert "drug_generic_name_trgm_idx" in plan, plan
 
 
@@ -57,7 +68,7 @@ def test_brand_containment_uses_the_jsonb_index(big_formulary):
 def test_the_composite_index_serves_active_listing_by_name(big_formulary):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    queryset = Drug.objects.filter(is_active=True, generic_name__gte="synthetamide 09990").order_by("generic_name")
+    queryset = Drug.objects.filter(is_active=True, generic_name__gte=_name(9990)).order_by("generic_name")
     sql, params = queryset.query.sql_with_params()
     plan = _plan(sql, list(params))
     assert "drug_active_generic_idx" in plan or "formulary_drug_generic_name" in plan, plan

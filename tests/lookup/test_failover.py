@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from rxtriage.lookup.api import DrugLookup
 from rxtriage.lookup.cache import DrugCache
@@ -81,7 +83,7 @@ def _broken_cache(port: int, clock: Clock) -> tuple[DrugCache, CountingRedis]:
     cache = DrugCache(read_version=lambda: 1, redis_alias="broken", breaker_failures=3, breaker_reset=5.0)
     cache.breaker.timer = clock
     client = redis.Redis(
-        host="127.0.0.1", port=port, socket_connect_timeout=0.05, socket_timeout=0.05, retry_on_timeout=False
+        host="127.0.0.1", port=port, socket_connect_timeout=0.05, socket_timeout=0.05, retry=Retry(NoBackoff(), 0)
     )
     counting = CountingRedis(client)
     cache._client = counting

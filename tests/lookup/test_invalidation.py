@@ -22,6 +22,7 @@ import os, sys, time
 import django
 os.environ["DJANGO_SETTINGS_MODULE"] = "rxtriage.settings"
 django.setup()
+from rxtriage.lookup.api import lookup_one
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline:
     schedule = lookup_one(sys.argv[1]).drug["schedule"]

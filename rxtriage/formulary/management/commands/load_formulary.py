@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from rxtriage.formulary.datafile import FormularyDataError, read_records, validate
@@ -33,6 +34,10 @@ class Command(BaseCommand):
             summary = drug_upsert_many(
                 records=records, deactivate_missing=options["deactivate_missing"], progress=bar.update
             )
+        if summary.changed and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # fresh statistics, so the planner picks the right indexes
+                cursor.execute("ANALYZE formulary_drug")
+                cursor.execute("ANALYZE formulary_drugname")
         if not quiet:
             version = f", formulary version {summary.version}" if summary.version else ", version unchanged"
             self.stdout.write(

@@ -1,0 +1,149 @@
+"""Timing and counting: tight timed loops, percentiles, database queries and Redis round trips.
+
+Timed loops and counted loops are separate passes: capturing queries turns Django's debug cursor on,
+which costs time, so nothing is counted while it is timed.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+__all__ = ["CountingRedis", "counted", "summary", "timed"]
+
+
+def _rank(ordered: Sequence[int], p: float) -> int:
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def summary(samples_ns: Sequence[int]) -> dict[str, Any]:
+    """n, p50/p95/p99, mean, min and max in microseconds (nearest-rank percentiles)."""
+    if not samples_ns:
+        return {"n": 0, "p50_us": None, "p95_us": None, "p99_us": None, "mean_us": None}
+    ordered = sorted(samples_ns)
+    return {
+        "n": len(ordered),
+        "p50_us": round(_rank(ordered, 0.50) / 1000, 2),
+        "p95_us": round(_rank(ordered, 0.95) / 1000, 2),
+        "p99_us": round(_rank(ordered, 0.99) / 1000, 2),
+        "mean_us": round(sum(ordered) / len(ordered) / 1000, 2),
+        "min_us": round(ordered[0] / 1000, 2),
+        "max_us": round(ordered[-1] / 1000, 2),
+    }
+
+
+def timed(
+    call: Callable[[Any], Any],
+    args: Sequence[Any],
+    *,
+    iterations: int,
+    budget_s: float,
+    warmup: int = 0,
+    before: Callable[[int], None] | None = None,
+    min_iterations: int = 5,
+) -> list[int]:
+    """Time ``call(args[i % len(args)])`` up to ``iterations`` times or ``budget_s`` seconds
+    (at least ``min_iterations``); ``before(i)`` runs untimed before each call.  GC is off inside."""
+    for i in range(warmup):
+        if before:
+            before(-1 - i)
+        call(args[i % len(args)])
+    samples: list[int] = []
+    gc.collect()
+    gc.disable()
+    try:
+        deadline = time.perf_counter_ns() + int(budget_s * 1e9)
+        clock = time.perf_counter_ns
+        for i in range(iterations):
+            if before:
+                before(i)
+            arg = args[i % len(args)]
+            start = clock()
+            call(arg)
+            end = clock()
+            samples.append(end - start)
+            if end > deadline and i + 1 >= min_iterations:
+                break
+    finally:
+        gc.enable()
+    return samples
+
+
+class CountingRedis:
+    """Passes every call to a redis-py client, counting round trips and commands."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.round_trips = 0
+        self.commands = 0
+
+    def mget(self, keys: Any, *args: Any) -> Any:
+        self.round_trips += 1
+        self.commands += 1
+        return self.real.mget(keys, *args)
+
+    def get(self, key: Any) -> Any:
+        self.round_trips += 1
+        self.commands += 1
+        return self.real.get(key)
+
+    def pipeline(self, transaction: bool = False) -> Any:
+        pipe = self.real.pipeline(transaction=transaction)
+        execute = pipe.execute
+
+        def counted_execute(*args: Any, **kwargs: Any) -> Any:
+            self.round_trips += 1
+            self.commands += len(pipe.command_stack)
+            return execute(*args, **kwargs)
+
+        pipe.execute = counted_execute
+        return pipe
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.real, name)
+        if callable(attribute):
+
+            def counted_call(*args: Any, **kwargs: Any) -> Any:
+                self.round_trips += 1
+                self.commands += 1
+                return attribute(*args, **kwargs)
+
+            return counted_call
+        return attribute
+
+
+def counted(
+    call: Callable[[Any], Any],
+    args: Sequence[Any],
+    *,
+    calls: int,
+    cache: Any = None,
+    before: Callable[[int], None] | None = None,
+) -> dict[str, float]:
+    """Database queries and Redis round trips/commands per call, over ``calls`` calls."""
+    counter = None
+    real = None
+    if cache is not None and getattr(cache, "redis_alias", None):
+        real = cache.client()
+        counter = CountingRedis(real)
+        cache._client = counter
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            for i in range(calls):
+                if before:
+                    before(10_000_000 + i)
+                call(args[i % len(args)])
+    finally:
+        if counter is not None:
+            cache._client = real
+    return {
+        "db_queries_per_request": round(len(queries.captured_queries) / calls, 4),
+        "redis_round_trips_per_request": round(counter.round_trips / calls, 4) if counter else 0.0,
+        "redis_commands_per_request": round(counter.commands / calls, 4) if counter else 0.0,
+    }

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "auth_matrix"
+
+
+def run(ctx):
+    raise NotImplementedError

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "concurrency"
+
+
+def run(ctx):
+    raise NotImplementedError

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "formulary_change"
+
+
+def run(ctx):
+    raise NotImplementedError

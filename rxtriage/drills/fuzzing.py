@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "fuzzing"
+
+
+def run(ctx):
+    raise NotImplementedError

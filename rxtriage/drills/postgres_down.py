@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "postgres_down"
+
+
+def run(ctx):
+    raise NotImplementedError

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "privacy"
+
+
+def run(ctx):
+    raise NotImplementedError

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+NAME = "redis_hung"
+
+
+def run(ctx):
+    raise NotImplementedError
