@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import platformdirs
@@ -102,14 +103,17 @@ SQLITE_OPTIONS = {
 }
 
 
-def _database(url: str) -> dict:
-    config = dict(dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)))
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    )
+    options: dict[str, Any] = dict(config.get("OPTIONS") or {})
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **options}
         config["CONN_MAX_AGE"] = 0
     else:
-        config.setdefault("OPTIONS", {})
-        config["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        config["OPTIONS"] = options
         config["CONN_HEALTH_CHECKS"] = True
     return config
 

@@ -22,8 +22,10 @@ def _on_postgres() -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_SERVICES and not (_on_postgres() and settings.REDIS_URL):
-        pytest.exit("RXTRIAGE_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL or REDIS_URL is unset",
-                    returncode=3)
+        pytest.exit(
+            "RXTRIAGE_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL or REDIS_URL is unset",
+            returncode=3,
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -39,7 +39,10 @@ def fresh_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_first_command_on_a_fresh_install_creates_and_loads_the_database(fresh_data_dir):
     result = subprocess.run(
         [sys.executable, "-m", "rxtriage.cli", "formulary_stats", "--json"],
-        env=_env(fresh_data_dir), capture_output=True, text=True, timeout=300,
+        env=_env(fresh_data_dir),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
@@ -56,12 +59,19 @@ def test_the_embedded_database_runs_in_wal_mode(fresh_data_dir):
 @pytest.mark.slow
 def test_several_processes_writing_at_once_never_see_database_is_locked(fresh_data_dir):
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(n)], env=_env(fresh_data_dir),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(n)],
+            env=_env(fresh_data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(4)
     ]
     outcomes = [w.communicate(timeout=120) for w in writers]
     for writer, (out, err) in zip(writers, outcomes, strict=True):
         assert writer.returncode == 0 and out.strip() == "ok", err
     with sqlite3.connect(fresh_data_dir / "rxtriage.sqlite3") as conn:
-        assert conn.execute("SELECT count(*) FROM auth_user WHERE username LIKE 'writer%'").fetchone()[0] == 100
+        assert (
+            conn.execute("SELECT count(*) FROM auth_user WHERE username LIKE 'writer%'").fetchone()[0] == 100
+        )

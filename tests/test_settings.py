@@ -19,8 +19,14 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     ("env", "complaint"),
     [
         ({"RXTRIAGE_ALLOWED_HOSTS": "rx.example.org"}, "RXTRIAGE_SECRET_KEY is not set"),
-        ({"RXTRIAGE_SECRET_KEY": "s" * 50, "RXTRIAGE_ALLOWED_HOSTS": "rx.example.org", "RXTRIAGE_DEBUG": "1"},
-         "RXTRIAGE_DEBUG is on"),
+        (
+            {
+                "RXTRIAGE_SECRET_KEY": "s" * 50,
+                "RXTRIAGE_ALLOWED_HOSTS": "rx.example.org",
+                "RXTRIAGE_DEBUG": "1",
+            },
+            "RXTRIAGE_DEBUG is on",
+        ),
         ({"RXTRIAGE_SECRET_KEY": "s" * 50}, "RXTRIAGE_ALLOWED_HOSTS is empty"),
     ],
 )
@@ -31,10 +37,12 @@ def test_production_refuses_to_start_with_unsafe_settings(env, complaint, tmp_pa
 
 
 def test_production_starts_with_safe_settings(tmp_path):
-    result = _start({
-        "RXTRIAGE_ENV": "production",
-        "RXTRIAGE_SECRET_KEY": "s" * 50,
-        "RXTRIAGE_ALLOWED_HOSTS": "rx.example.org",
-        "RXTRIAGE_DATA_DIR": str(tmp_path),
-    })
+    result = _start(
+        {
+            "RXTRIAGE_ENV": "production",
+            "RXTRIAGE_SECRET_KEY": "s" * 50,
+            "RXTRIAGE_ALLOWED_HOSTS": "rx.example.org",
+            "RXTRIAGE_DATA_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode == 0, result.stderr

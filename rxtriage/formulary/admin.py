@@ -26,8 +26,16 @@ class DrugNameInline(admin.TabularInline):
 
 @admin.register(Drug)
 class DrugAdmin(admin.ModelAdmin):
-    list_display = ("generic_name", "display_name", "schedule", "controlled_basis", "high_alert", "drug_class",
-                    "atc_code", "is_active")
+    list_display = (
+        "generic_name",
+        "display_name",
+        "schedule",
+        "controlled_basis",
+        "high_alert",
+        "drug_class",
+        "atc_code",
+        "is_active",
+    )
     list_filter = ("schedule", "high_alert", "is_active", "aware", "eml", "drug_class")
     search_fields = ("generic_name", "display_name", "atc_code")
     readonly_fields = ("updated_at",)

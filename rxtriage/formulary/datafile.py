@@ -44,13 +44,13 @@ import yaml
 from rxtriage.lookup.keys import name_key
 
 __all__ = [
-    "DATA_DIR",
     "AMBIGUOUS_FILE",
+    "DATA_DIR",
     "DrugRecord",
     "FormularyDataError",
     "NameEntry",
-    "read_records",
     "read_ambiguous",
+    "read_records",
     "record_names",
     "validate",
 ]

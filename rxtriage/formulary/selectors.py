@@ -23,7 +23,8 @@ def formulary_stats() -> dict[str, object]:
     """Counts of the active formulary: medicines, index names, medicines per schedule."""
     active = drug_list_active()
     by_schedule = {
-        row["schedule"]: row["n"] for row in active.values("schedule").annotate(n=Count("id")).order_by("schedule")
+        row["schedule"]: row["n"]
+        for row in active.values("schedule").annotate(n=Count("id")).order_by("schedule")
     }
     return {
         "drugs": active.count(),

@@ -66,7 +66,9 @@ def _name_rows(drug: Drug) -> list[DrugName]:
         abbreviations=tuple(drug.abbreviations or ()),
         co_names=tuple(drug.co_names or ()),
     )
-    return [DrugName(name=e.key[:200], text=e.text[:200], kind=e.kind, drug=drug) for e in record_names(record)]
+    return [
+        DrugName(name=e.key[:200], text=e.text[:200], kind=e.kind, drug=drug) for e in record_names(record)
+    ]
 
 
 def _names_sync(drugs: Iterable[Drug]) -> None:
@@ -136,7 +138,7 @@ def drug_upsert_many(
     *,
     records: list[DrugRecord],
     deactivate_missing: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> LoadSummary:
     """Upsert medicines from data records, idempotently.
 

@@ -261,13 +261,17 @@ class DrugLookup:
             return current[1]
         with self._index_lock:
             if self._index is None or self._index[0] != version:
-                rows = [_name_row(n) for n in DrugName.objects.filter(drug__is_active=True).select_related("drug")]
+                rows = [
+                    _name_row(n) for n in DrugName.objects.filter(drug__is_active=True).select_related("drug")
+                ]
                 self._index = (version, NameIndex(rows))
             return self._index[1]
 
 
 default_lookup = DrugLookup(
-    drug_cache, fuzzy_backend=settings.DRUG_FUZZY_BACKEND, memory_max_names=settings.DRUG_FUZZY_MEMORY_MAX_NAMES
+    drug_cache,
+    fuzzy_backend=settings.DRUG_FUZZY_BACKEND,
+    memory_max_names=settings.DRUG_FUZZY_MEMORY_MAX_NAMES,
 )
 
 

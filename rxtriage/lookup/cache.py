@@ -28,7 +28,7 @@ from django.conf import settings
 
 from rxtriage.ops.metrics import BREAKER_OPEN, CACHE_EVENTS
 
-__all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "drug_cache", "cache_key"]
+__all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "cache_key", "drug_cache"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,11 @@ class CircuitBreaker:
         if self._opened_at is None:
             return True
         with self._lock:
-            if self._opened_at is not None and self.timer() - self._opened_at >= self.reset and not self._probing:
+            if (
+                self._opened_at is not None
+                and self.timer() - self._opened_at >= self.reset
+                and not self._probing
+            ):
                 self._probing = True
                 return True
         return False
@@ -120,7 +124,7 @@ class CircuitBreaker:
                 BREAKER_OPEN.set(1)
 
 
-def _count(stats: "TierStats", tier: str, event: str, n: int = 1) -> None:
+def _count(stats: TierStats, tier: str, event: str, n: int = 1) -> None:
     setattr(stats, event, getattr(stats, event) + n)
     CACHE_EVENTS.labels(tier=tier, event=event).inc(n)
 
@@ -323,7 +327,11 @@ class DrugCache:
         return {
             "version": self.stamp.get(),
             "l1": {**self.stats["l1"].as_dict(), "size": len(self._l1), "enabled": self.l1_enabled},
-            "l2": {**self.stats["l2"].as_dict(), "configured": self.l2_configured, "breaker": self.breaker.state},
+            "l2": {
+                **self.stats["l2"].as_dict(),
+                "configured": self.l2_configured,
+                "breaker": self.breaker.state,
+            },
         }
 
     def export_gauges(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold_spelling", "name_key", "clean_text"]
+__all__ = ["clean_text", "fold_spelling", "name_key"]
 
 # Order matters: longer patterns first.
 _SPELLING_RULES: tuple[tuple[str, str], ...] = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "BREAKER_OPEN",
     "CACHE_EVENTS",
     "CACHE_LATENCY",
-    "BREAKER_OPEN",
-    "LOOKUP_RESULTS",
     "HTTP_LATENCY",
     "HTTP_REQUESTS",
+    "LOOKUP_RESULTS",
     "TRIAGE_DECISIONS",
 ]
 
@@ -28,7 +28,9 @@ CACHE_LATENCY = Histogram(
 BREAKER_OPEN = Gauge("rxtriage_redis_breaker_open", "1 while the Redis circuit breaker is open.")
 LOOKUP_RESULTS = Counter("rxtriage_drug_lookups_total", "Names resolved, by match kind.", ["match"])
 TRIAGE_DECISIONS = Counter("rxtriage_triage_decisions_total", "Triage decisions by route.", ["route"])
-HTTP_REQUESTS = Counter("rxtriage_http_requests_total", "HTTP requests by method and status.", ["method", "status"])
+HTTP_REQUESTS = Counter(
+    "rxtriage_http_requests_total", "HTTP requests by method and status.", ["method", "status"]
+)
 HTTP_LATENCY = Histogram(
     "rxtriage_http_request_seconds",
     "HTTP request latency by route name.",

@@ -25,7 +25,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "unavailable"
     checks["redis"] = drug_cache.l2_status()
     ready = checks["database"] == "ok"
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

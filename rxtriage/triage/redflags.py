@@ -65,8 +65,9 @@ DE_ESCALATING = frozenset({"negated", "hypothetical", "family", "history", "reso
 SYNTHETIC_CONCEPTS = frozenset({"infant_under_3_months"})
 
 _WORD = re.compile(r"[\w']+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u201c": '"',
-                              "\u201d": '"'})
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"'}
+)
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -86,8 +87,12 @@ class Finding:
         return self.status in PRESENT
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "phrase": self.phrase, "status": self.status,
-                "span": list(self.span) if self.span else None}
+        return {
+            "code": self.code,
+            "phrase": self.phrase,
+            "status": self.status,
+            "span": list(self.span) if self.span else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -223,8 +228,12 @@ def load_red_flag_rules() -> RedFlagRules:
     unknown = {name for flag in flags for group in flag.all_of for name in group} - known
     if unknown:
         raise ValueError(f"red_flags.yaml: all_of names unknown concepts {sorted(unknown)}")
-    return RedFlagRules(flags=flags, concepts=concepts, numeric=raw["numeric"],
-                        emergency_line=str(raw.get("emergency_line", "112")))
+    return RedFlagRules(
+        flags=flags,
+        concepts=concepts,
+        numeric=raw["numeric"],
+        emergency_line=str(raw.get("emergency_line", "112")),
+    )
 
 
 def _words_alternation(words: Sequence[str]) -> str:
@@ -241,8 +250,10 @@ def load_lexicon() -> Lexicon:
     broad = rf"{term['punctuation']}|(?<![\w'])(?:{_words_alternation(words)})(?!\w)"
     narrow = rf"{broad}|(?<![\w'])(?:{_words_alternation(narrow_words)})(?!\w)"
     cues = {
-        name: (tuple(compile_phrase(p) for p in strings(sides.get("pre"), f"{name}.pre")),
-               tuple(compile_phrase(p) for p in strings(sides.get("post"), f"{name}.post")))
+        name: (
+            tuple(compile_phrase(p) for p in strings(sides.get("pre"), f"{name}.pre")),
+            tuple(compile_phrase(p) for p in strings(sides.get("post"), f"{name}.post")),
+        )
         for name, sides in raw["cues"].items()
     }
     return Lexicon(
@@ -386,23 +397,52 @@ def _mentions(doc: _Text, lexicon: Lexicon, code: str, phrases: Sequence[Phrase]
 
 _NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 _TEMPERATURE = (
-    re.compile(rf"(?:temp\w*|fever\w*|pyrexia|thermometer|reading|hot)\D{{0,20}}?(?<![\d.]){_NUMBER}(?![\d])"),
+    re.compile(
+        rf"(?:temp\w*|fever\w*|pyrexia|thermometer|reading|hot)\D{{0,20}}?(?<![\d.]){_NUMBER}(?![\d])"
+    ),
     re.compile(rf"(?<![\d.]){_NUMBER}\s*(?:°|º|deg\w*|celsius|centigrade|fahrenheit|c|f)(?![a-z])"),
 )
 _GLUCOSE = re.compile(
     r"(?:sugar|glucose|rbs|fbs|fbg|rbg)\D{0,20}?(?<![\d.])(\d{1,4}(?:\.\d+)?)(?![\d.])"
     r"(?!\s*(?:days?|weeks?|wks?|hrs?|hours?|times|months?|years?|yrs?|tabs?|tablets?))\s*(mmol|mg)?"
 )
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1}
-_UNIT_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "wk": 7 / 365.25, "month": 1 / 12, "mth": 1 / 12,
-               "mnth": 1 / 12, "mo": 1 / 12, "year": 1.0, "yr": 1.0}
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a": 1,
+    "an": 1,
+}
+_UNIT_YEARS = {
+    "day": 1 / 365.25,
+    "week": 7 / 365.25,
+    "wk": 7 / 365.25,
+    "month": 1 / 12,
+    "mth": 1 / 12,
+    "mnth": 1 / 12,
+    "mo": 1 / 12,
+    "year": 1.0,
+    "yr": 1.0,
+}
 _AGE_AMOUNT = r"(\d+(?:\.\d+)?|" + "|".join(_WORD_NUMBERS) + r")"
 _AGE_UNIT = r"(days?|weeks?|wks?|months?|mths?|mnths?|mos?|years?|yrs?)"
 _AGE = (
     re.compile(rf"(?<![\w.]){_AGE_AMOUNT}[\s-]*{_AGE_UNIT}[\s-]*old(?!\w)"),
-    re.compile(rf"(?<![\w.]){_AGE_AMOUNT}[\s-]*{_AGE_UNIT}[\s-]+(?:old[\s-]+)?(?:baby|infant|child|pikin|boy|girl|son|daughter)"),
-    re.compile(rf"(?:baby|infant|pikin|child|son|daughter)\s+(?:of|aged?|is)\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"),
+    re.compile(
+        rf"(?<![\w.]){_AGE_AMOUNT}[\s-]*{_AGE_UNIT}[\s-]+(?:old[\s-]+)?(?:baby|infant|child|pikin|boy|girl|son|daughter)"
+    ),
+    re.compile(
+        rf"(?:baby|infant|pikin|child|son|daughter)\s+(?:of|aged?|is)\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
+    ),
 )
 _NEWBORN = re.compile(r"(?<!\w)(?:new[\s-]?born|neonate)(?!\w)")
 NEWBORN_AGE_YEARS = 7 / 365.25  # "newborn" without a number: read as one week old
@@ -439,8 +479,11 @@ def _unit_years(unit: str) -> float:
 
 def read_ages(low: str) -> list[tuple[float, tuple[int, int]]]:
     """Ages written in the text ("6 weeks old", "2-month-old baby", "newborn"), in years."""
-    found = {m.span(): _age_amount(m.group(1)) * _unit_years(m.group(2))
-             for pattern in _AGE for m in pattern.finditer(low)}
+    found = {
+        m.span(): _age_amount(m.group(1)) * _unit_years(m.group(2))
+        for pattern in _AGE
+        for m in pattern.finditer(low)
+    }
     found.update({m.span(): NEWBORN_AGE_YEARS for m in _NEWBORN.finditer(low)})
     return [(years, span) for span, years in sorted(found.items())]
 
@@ -453,15 +496,18 @@ def glucose_is_extreme(value: float, unit: str | None, limits: Mapping[str, floa
         return mmol
     if unit == "mg":
         return mg
-    return (mmol and value < limits["low_mg_dl"]) or (mg and value > limits["high_mmol"]) or (
-        value <= limits["low_mmol"]
+    return (
+        (mmol and value < limits["low_mg_dl"])
+        or (mg and value > limits["high_mmol"])
+        or (value <= limits["low_mmol"])
     )
 
 
 def read_glucose(low: str, limits: Mapping[str, float]) -> list[tuple[int, int]]:
     """Spans of blood-glucose readings that are extreme."""
-    return [m.span() for m in _GLUCOSE.finditer(low)
-            if glucose_is_extreme(float(m.group(1)), m.group(2), limits)]
+    return [
+        m.span() for m in _GLUCOSE.finditer(low) if glucose_is_extreme(float(m.group(1)), m.group(2), limits)
+    ]
 
 
 # -------------------------------------------------------------------------------------------- concepts
@@ -470,13 +516,21 @@ def read_glucose(low: str, limits: Mapping[str, float]) -> list[tuple[int, int]]
 def _numeric_concepts(doc: _Text, numeric: Mapping[str, Any], age_years: float | None) -> list[Finding]:
     """Concepts read from numbers: a measured fever, an infant under 3 months, extreme glucose."""
     fever_min = numeric["fever_min_celsius"]
-    found = [Finding("fever", doc.raw[s:e], "affirmed", (s, e))
-             for value, (s, e) in read_temperatures(doc.low, numeric) if value >= fever_min]
-    found += [Finding("glucose_abnormal", doc.raw[s:e], "affirmed", (s, e))
-              for s, e in read_glucose(doc.low, numeric["glucose"])]
+    found = [
+        Finding("fever", doc.raw[s:e], "affirmed", (s, e))
+        for value, (s, e) in read_temperatures(doc.low, numeric)
+        if value >= fever_min
+    ]
+    found += [
+        Finding("glucose_abnormal", doc.raw[s:e], "affirmed", (s, e))
+        for s, e in read_glucose(doc.low, numeric["glucose"])
+    ]
     text_ages = read_ages(doc.low)
-    found += [Finding("infant_under_3_months", doc.raw[s:e], "affirmed", (s, e))
-              for years, (s, e) in text_ages if years < numeric["infant_red_max_age_years"]]
+    found += [
+        Finding("infant_under_3_months", doc.raw[s:e], "affirmed", (s, e))
+        for years, (s, e) in text_ages
+        if years < numeric["infant_red_max_age_years"]
+    ]
     if age_years is not None and age_years < numeric["infant_red_max_age_years"]:
         found.append(Finding("infant_under_3_months", f"age {age_years:g} years (patient facts)", "affirmed"))
     return found
@@ -506,9 +560,7 @@ def _combine(code: str, parts: Sequence[Finding]) -> Finding:
 # ------------------------------------------------------------------------------------------------ scan
 
 
-def find_red_flags(
-    text: str, *, age_years: float | None = None, pregnant: bool | None = None
-) -> RedFlagScan:
+def find_red_flags(text: str, *, age_years: float | None = None, pregnant: bool | None = None) -> RedFlagScan:
     """Red flags in ``text``, each with its status and span (see the module docstring).
 
     ``age_years`` and ``pregnant`` are patient facts given beside the text: they count as the

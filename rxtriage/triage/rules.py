@@ -133,8 +133,20 @@ _NAME_WORDS = re.compile(r"[a-z0-9]+")
 _MG = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|g|grams?|gm|mcg|ug|µg|micrograms?)(?![a-z])")
 _NUMBER_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(mg|g|mcg|ug|µg)?(?![a-z])")
 _BARE_NUMBER = re.compile(r"(?<![\d.])(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:ml|%|iu|units?)\b)")
-_UNIT_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
-            "gm": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001}
+_UNIT_MG = {
+    "mg": 1.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "g": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "gm": 1000.0,
+    "mcg": 0.001,
+    "ug": 0.001,
+    "µg": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+}
 
 
 # ------------------------------------------------------------------------------------------ rule data
@@ -313,9 +325,11 @@ def red_flags_present(facts: Facts) -> list[Reason]:
     messages = flag_messages()
     line = load_red_flag_rules().emergency_line
     return [
-        Reason("red_flag" if f.status == "affirmed" else "red_flag_uncertain",
-               f"{messages[f.code]} Call {line} or go to the nearest emergency department now. "
-               f"[{f.code}, {f.status}]")
+        Reason(
+            "red_flag" if f.status == "affirmed" else "red_flag_uncertain",
+            f"{messages[f.code]} Call {line} or go to the nearest emergency department now. "
+            f"[{f.code}, {f.status}]",
+        )
         for f in facts.scan.present
     ]
 
@@ -323,22 +337,28 @@ def red_flags_present(facts: Facts) -> list[Reason]:
 def red_flags_resolved_or_past(facts: Facts) -> list[Reason]:
     """A resolved or past red flag is never cleared: a doctor reviews it (domain.md 4.2)."""
     return [
-        Reason("symptom_needs_review",
-               f"{_label(f.code)} is mentioned as {f.status}: a doctor should review it. [{f.code}]")
+        Reason(
+            "symptom_needs_review",
+            f"{_label(f.code)} is mentioned as {f.status}: a doctor should review it. [{f.code}]",
+        )
         for f in facts.scan.with_status("resolved", "history")
     ]
 
 
 def red_flags_hypothetical(facts: Facts) -> list[Reason]:
     """Hypothetical mentions are recorded, not urgent."""
-    return [Reason("red_flag_hypothetical", f"{_label(f.code)} was mentioned hypothetically. [{f.code}]")
-            for f in facts.scan.with_status("hypothetical")]
+    return [
+        Reason("red_flag_hypothetical", f"{_label(f.code)} was mentioned hypothetically. [{f.code}]")
+        for f in facts.scan.with_status("hypothetical")
+    ]
 
 
 def red_flags_family(facts: Facts) -> list[Reason]:
     """A relative's history is recorded, it is not the patient's."""
-    return [Reason("red_flag_family_history", f"{_label(f.code)} of a relative was mentioned. [{f.code}]")
-            for f in facts.scan.with_status("family")]
+    return [
+        Reason("red_flag_family_history", f"{_label(f.code)} of a relative was mentioned. [{f.code}]")
+        for f in facts.scan.with_status("family")
+    ]
 
 
 def infant_fever_amber(facts: Facts) -> list[Reason] | None:
@@ -368,8 +388,11 @@ def _unrecognised(line: Line) -> Reason | None:
     note = line.result.note
     if line.drug is not None and note not in REFUSING_NOTES:
         return None
-    why = {"ambiguous": "matches more than one medicine", "error_prone_abbreviation": "is an error-prone "
-           "abbreviation", "not_a_medicine": "is not a medicine name"}.get(note or "", "was not recognised")
+    why = {
+        "ambiguous": "matches more than one medicine",
+        "error_prone_abbreviation": "is an error-prone abbreviation",
+        "not_a_medicine": "is not a medicine name",
+    }.get(note or "", "was not recognised")
     return Reason("unrecognised_medication", f"'{line.label}' {why}: a doctor must check it.", line.label)
 
 
@@ -379,9 +402,15 @@ def unrecognised_medication(facts: Facts) -> list[Reason] | None:
 
 
 def unknown_schedule(facts: Facts) -> list[Reason] | None:
-    return _per_line(facts, lambda line: _drug_reason(
-        "unknown_schedule", "{name}: the formulary gives no usable schedule.", line,
-        lambda d: d["schedule"] not in SCHEDULES))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "unknown_schedule",
+            "{name}: the formulary gives no usable schedule.",
+            line,
+            lambda d: d["schedule"] not in SCHEDULES,
+        ),
+    )
 
 
 def _controlled(drug: DrugInfo) -> bool:
@@ -390,23 +419,41 @@ def _controlled(drug: DrugInfo) -> bool:
 
 
 def controlled_substance(facts: Facts) -> list[Reason] | None:
-    return _per_line(facts, lambda line: _drug_reason(
-        "controlled_substance", "{name} is a controlled medicine: a doctor must prescribe it.", line,
-        _controlled))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "controlled_substance",
+            "{name} is a controlled medicine: a doctor must prescribe it.",
+            line,
+            _controlled,
+        ),
+    )
 
 
 def prescription_only(facts: Facts) -> list[Reason] | None:
-    return _per_line(facts, lambda line: _drug_reason(
-        "prescription_only", "{name} is prescription-only: a doctor must prescribe it.", line,
-        lambda d: d["schedule"] == "pom"))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "prescription_only",
+            "{name} is prescription-only: a doctor must prescribe it.",
+            line,
+            lambda d: d["schedule"] == "pom",
+        ),
+    )
 
 
 def high_alert(facts: Facts) -> list[Reason] | None:
     """ISMP high-alert: the record's flag, or a high-alert class in drug_rules.yaml."""
     match = facts.rules.high_alert
-    return _per_line(facts, lambda line: _drug_reason(
-        "high_alert", "{name} is a high-alert medicine (ISMP).", line,
-        lambda d: d["high_alert"] or match.matches(line)))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "high_alert",
+            "{name} is a high-alert medicine (ISMP).",
+            line,
+            lambda d: d["high_alert"] or match.matches(line),
+        ),
+    )
 
 
 def _systemic_antibiotic(drug: DrugInfo, prefixes: tuple[str, ...]) -> bool:
@@ -416,23 +463,41 @@ def _systemic_antibiotic(drug: DrugInfo, prefixes: tuple[str, ...]) -> bool:
 def antibiotic(facts: Facts) -> list[Reason] | None:
     """All systemic antibiotics are POM in Nigeria: never without a prescription (domain.md 4.4)."""
     prefixes = tuple(facts.rules.section("antibiotics")["systemic_atc_prefixes"])
-    return _per_line(facts, lambda line: _drug_reason(
-        "antibiotic", "{name} is an antibiotic: it needs a doctor's prescription (stewardship).", line,
-        lambda d: _systemic_antibiotic(d, prefixes)))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "antibiotic",
+            "{name} is an antibiotic: it needs a doctor's prescription (stewardship).",
+            line,
+            lambda d: _systemic_antibiotic(d, prefixes),
+        ),
+    )
 
 
 def watch_reserve_antibiotic(facts: Facts) -> list[Reason] | None:
     groups = frozenset(facts.rules.section("antibiotics")["doctor_aware_groups"])
-    return _per_line(facts, lambda line: _drug_reason(
-        "watch_reserve_antibiotic", "{name} is a WHO AWaRe Watch/Reserve antibiotic.", line,
-        lambda d: d.get("aware") in groups))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "watch_reserve_antibiotic",
+            "{name} is a WHO AWaRe Watch/Reserve antibiotic.",
+            line,
+            lambda d: d.get("aware") in groups,
+        ),
+    )
 
 
 def specialist_medicine(facts: Facts) -> list[Reason] | None:
     values = frozenset(facts.rules.section("specialist")["eml_values"])
-    return _per_line(facts, lambda line: _drug_reason(
-        "specialist_medicine", "{name} is a specialist (WHO EML complementary) medicine.", line,
-        lambda d: d.get("eml") in values))
+    return _per_line(
+        facts,
+        lambda line: _drug_reason(
+            "specialist_medicine",
+            "{name} is a specialist (WHO EML complementary) medicine.",
+            line,
+            lambda d: d.get("eml") in values,
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- patient-fact predicates
@@ -460,8 +525,14 @@ def pregnancy(facts: Facts) -> list[Reason] | None:
     if facts.pregnant is False or not (facts.pregnant or _could_be_pregnant(facts)):
         return None
     code, text = PREGNANCY_REASONS[bool(facts.pregnant)]
-    return _per_line(facts, lambda line: Reason(code, text.format(name=line.label), line.label)
-                     if _avoid_in_pregnancy(facts, line) else None)
+    return _per_line(
+        facts,
+        lambda line: (
+            Reason(code, text.format(name=line.label), line.label)
+            if _avoid_in_pregnancy(facts, line)
+            else None
+        ),
+    )
 
 
 def breastfeeding(facts: Facts) -> list[Reason] | None:
@@ -469,15 +540,26 @@ def breastfeeding(facts: Facts) -> list[Reason] | None:
     if not facts.breastfeeding:
         return None
     match = facts.rules.breastfeeding_avoid
-    return _per_line(facts, lambda line: Reason(
-        "breastfeeding_caution", f"{line.label} is not advised while breastfeeding.", line.label)
-        if match.matches(line) else None)
+    return _per_line(
+        facts,
+        lambda line: (
+            Reason("breastfeeding_caution", f"{line.label} is not advised while breastfeeding.", line.label)
+            if match.matches(line)
+            else None
+        ),
+    )
 
 
 def _gates_failed(facts: Facts, line: Line, age: float) -> list[Reason]:
-    return [Reason("age_gate", f"{line.label} is not for children under {gate.min_age_years:g} years "
-                   f"[{gate.id}].", line.label)
-            for gate in facts.rules.age_gates if age < gate.min_age_years and gate.match.matches(line)]
+    return [
+        Reason(
+            "age_gate",
+            f"{line.label} is not for children under {gate.min_age_years:g} years [{gate.id}].",
+            line.label,
+        )
+        for gate in facts.rules.age_gates
+        if age < gate.min_age_years and gate.match.matches(line)
+    ]
 
 
 def age_gate(facts: Facts) -> list[Reason] | None:
@@ -543,8 +625,10 @@ def tramadol_strength(facts: Facts) -> list[Reason] | None:
         mg = tramadol_mg(line) if facts.rules.tramadol.matches(line) else None
         if mg is None or mg <= limit:
             return None
-        message = (f"{line.label}: tramadol {mg:g} mg exceeds the {limit:g} mg maximum registered strength; "
-                   "not a legitimate product (NAFDAC 2018).")
+        message = (
+            f"{line.label}: tramadol {mg:g} mg exceeds the {limit:g} mg maximum registered strength; "
+            "not a legitimate product (NAFDAC 2018)."
+        )
         return Reason("tramadol_strength_over_100mg", message, line.label)
 
     return _per_line(facts, check)
@@ -565,10 +649,19 @@ def _is_cough_preparation(line: Line, section: Mapping[str, Any]) -> bool:
 def codeine_cough_preparation(facts: Facts) -> list[Reason] | None:
     """Codeine cough preparations are banned (FMoH, 1 May 2018): not supplied; flag for misuse review."""
     section = facts.rules.section("codeine_cough")
-    return _per_line(facts, lambda line: Reason(
-        "codeine_cough_preparation", f"{line.label}: codeine cough preparations are banned in Nigeria "
-        "(FMoH, 1 May 2018); not supplied, flagged for misuse review.", line.label)
-        if facts.rules.codeine.matches(line) and _is_cough_preparation(line, section) else None)
+    return _per_line(
+        facts,
+        lambda line: (
+            Reason(
+                "codeine_cough_preparation",
+                f"{line.label}: codeine cough preparations are banned in Nigeria "
+                "(FMoH, 1 May 2018); not supplied, flagged for misuse review.",
+                line.label,
+            )
+            if facts.rules.codeine.matches(line) and _is_cough_preparation(line, section)
+            else None
+        ),
+    )
 
 
 def tramadol_seizure_caution(facts: Facts) -> list[Reason] | None:
@@ -576,16 +669,34 @@ def tramadol_seizure_caution(facts: Facts) -> list[Reason] | None:
     statuses = ("affirmed", "uncertain", "history", "resolved", "hypothetical")
     if not facts.scan.mentions("seizure", statuses):
         return None
-    return _per_line(facts, lambda line: Reason(
-        "tramadol_seizure_caution", f"{line.label}: tramadol lowers the seizure threshold and a seizure "
-        "was mentioned.", line.label) if facts.rules.tramadol.matches(line) else None)
+    return _per_line(
+        facts,
+        lambda line: (
+            Reason(
+                "tramadol_seizure_caution",
+                f"{line.label}: tramadol lowers the seizure threshold and a seizure was mentioned.",
+                line.label,
+            )
+            if facts.rules.tramadol.matches(line)
+            else None
+        ),
+    )
 
 
 def confirm_identity(facts: Facts) -> list[Reason] | None:
     """A resolved name a human should confirm (fuzzy, look-alike/sound-alike): the route is unchanged."""
-    return _per_line(facts, lambda line: Reason(
-        "confirm_identity", f"Confirm that '{line.label}' means {line.drug['display_name']}.", line.label)
-        if line.drug and line.result.confirm else None)
+    return _per_line(
+        facts,
+        lambda line: (
+            Reason(
+                "confirm_identity",
+                f"Confirm that '{line.label}' means {line.drug['display_name']}.",
+                line.label,
+            )
+            if line.drug and line.result.confirm
+            else None
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------------------- the ruleset
@@ -623,8 +734,9 @@ def evaluate(facts: Facts, ruleset: Iterable[tuple[str, Rule]] = RULESET) -> lis
     reasons: list[Reason] = []
     for name, rule in ruleset:
         found = rule(facts)
-        logger.debug("triage rule %s: %s", name,
-                     "not applicable" if found is None else [r.code for r in found] or "no")
+        logger.debug(
+            "triage rule %s: %s", name, "not applicable" if found is None else [r.code for r in found] or "no"
+        )
         reasons += found or []
     return reasons
 
@@ -648,9 +760,15 @@ def decide(*, request: TriageInput, results: Sequence[LookupResult]) -> Decision
     reasons = evaluate(facts)
     route = route_for(reasons)
     if route == "pharmacist":
-        reasons.append(Reason("pharmacist_supply", "Every medication is OTC or pharmacy-only and no red flag "
-                              "was found: a pharmacist can assess and supply."))
+        reasons.append(
+            Reason(
+                "pharmacist_supply",
+                "Every medication is OTC or pharmacy-only and no red flag "
+                "was found: a pharmacist can assess and supply.",
+            )
+        )
     logger.debug("triage decision: %s %s", route, [r.code for r in reasons])
     medications = [medication_dict(line.typed, line.result) for line in facts.lines]
-    return Decision.build(route=route, reasons=reasons, red_flags=_red_flag_phrases(facts.scan),
-                          medications=medications)
+    return Decision.build(
+        route=route, reasons=reasons, red_flags=_red_flag_phrases(facts.scan), medications=medications
+    )

@@ -90,7 +90,9 @@ def test_schedules_that_route_requests(name, schedule):
     assert BY_NAME[name].schedule == schedule
 
 
-@pytest.mark.parametrize("name", ["warfarin", "methotrexate", "tramadol", "morphine", "carbamazepine", "phenytoin"])
+@pytest.mark.parametrize(
+    "name", ["warfarin", "methotrexate", "tramadol", "morphine", "carbamazepine", "phenytoin"]
+)
 def test_high_alert_medicines_are_flagged(name):
     assert BY_NAME[name].high_alert
 

@@ -83,7 +83,11 @@ def _broken_cache(port: int, clock: Clock) -> tuple[DrugCache, CountingRedis]:
     cache = DrugCache(read_version=lambda: 1, redis_alias="broken", breaker_failures=3, breaker_reset=5.0)
     cache.breaker.timer = clock
     client = redis.Redis(
-        host="127.0.0.1", port=port, socket_connect_timeout=0.05, socket_timeout=0.05, retry=Retry(NoBackoff(), 0)
+        host="127.0.0.1",
+        port=port,
+        socket_connect_timeout=0.05,
+        socket_timeout=0.05,
+        retry=Retry(NoBackoff(), 0),
     )
     counting = CountingRedis(client)
     cache._client = counting
@@ -133,7 +137,9 @@ def test_the_breaker_closes_by_itself_when_redis_returns(formulary):
     cache, counting = _broken_cache(_free_port(), clock)
     _assert_answers_and_opens(cache, counting)
     url = redis.connection.parse_url(settings.REDIS_URL)
-    counting.client = redis.Redis(host=url.get("host", "127.0.0.1"), port=url.get("port", 6379), db=url.get("db", 0))
+    counting.client = redis.Redis(
+        host=url.get("host", "127.0.0.1"), port=url.get("port", 6379), db=url.get("db", 0)
+    )
     cache.prefix = "rxtest:breaker:"
     clock.now += 5.0
     lookup = DrugLookup(cache, fuzzy_backend="memory")

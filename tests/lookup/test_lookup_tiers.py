@@ -62,7 +62,9 @@ def counted_redis(frozen_version):  # type: ignore[no-untyped-def]
     cache._client = real
 
 
-def test_a_cold_batch_costs_one_query_and_a_repeat_costs_none(formulary, frozen_version, django_assert_num_queries):
+def test_a_cold_batch_costs_one_query_and_a_repeat_costs_none(
+    formulary, frozen_version, django_assert_num_queries
+):
     with django_assert_num_queries(1):
         first = lookup_many(EXACT_NAMES)
     assert all(r.drug is not None for r in first), [r.as_dict() for r in first if r.drug is None]

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Resolve medication names to formulary records, one result per name in input order."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("names", nargs="*", metavar="NAME", help="names as typed (quote names with spaces)")
+        parser.add_argument(
+            "names", nargs="*", metavar="NAME", help="names as typed (quote names with spaces)"
+        )
         parser.add_argument("--json", action="store_true", help="print only a JSON list of results")
         parser.add_argument("--file", help="a UTF-8 file with one name per line")
 
@@ -44,6 +46,8 @@ class Command(BaseCommand):
             if result["candidates"]:
                 found += "; did you mean: " + ", ".join(c["display_name"] for c in result["candidates"][:3])
         else:
-            found = f"{drug['display_name']} [{drug['schedule']}{', high-alert' if drug['high_alert'] else ''}]"
+            found = (
+                f"{drug['display_name']} [{drug['schedule']}{', high-alert' if drug['high_alert'] else ''}]"
+            )
         confirm = "  (confirm)" if result["confirm"] else ""
         return f"{result['input']!r} -> {found}  match={result['match']} score={result['score']:.2f}{confirm}"

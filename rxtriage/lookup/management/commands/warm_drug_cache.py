@@ -21,8 +21,9 @@ class Command(BaseCommand):
         drugs = drugs.prefetch_related("names")[: max(0, options["top"])]
         names = [n.text for drug in drugs for n in drug.names.all()]
         batch = max(1, options["batch"])
-        with tqdm(total=len(names), desc="warming", unit="name", disable=options["verbosity"] == 0,
-                  file=self.stderr) as bar:
+        with tqdm(
+            total=len(names), desc="warming", unit="name", disable=options["verbosity"] == 0, file=self.stderr
+        ) as bar:
             for start in range(0, len(names), batch):
                 chunk = names[start : start + batch]
                 lookup_many(chunk)
