@@ -175,6 +175,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Bearer", "AUTO_REFRESH": False}
+# The OpenAPI schema and docs need a token like every endpoint but health; set to open them.
+RXTRIAGE_PUBLIC_SCHEMA = env_bool("RXTRIAGE_PUBLIC_SCHEMA", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "rxtriage API",
     "DESCRIPTION": "Prescription triage: medication-name resolution and routing to urgent care, "

@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -172,4 +173,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(_code(api_exc), str(api_exc.detail))
     if isinstance(api_exc, DatabaseUnavailable):
         response["Retry-After"] = "5"
+    request = context.get("request")
+    if request is not None and not isinstance(getattr(request, "accepted_renderer", None), JSONRenderer):
+        # Errors are JSON everywhere, also on views that render something else (the YAML schema).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     return response

@@ -1,4 +1,8 @@
-"""OpenAPI extensions: the Bearer-token security scheme, and public schema views."""
+"""OpenAPI extensions: the Bearer-token security scheme, and the schema views.
+
+Like every endpoint but health, the schema and its Swagger UI need a Bearer token (design.md section
+7); ``RXTRIAGE_PUBLIC_SCHEMA=1`` opens them to anonymous readers.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import permissions
+from rest_framework.request import Request
 
 __all__ = ["BearerTokenScheme", "SchemaView", "SwaggerView"]
 
@@ -23,15 +29,20 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")
 
 
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI document: public (it describes the API, it holds no data)."""
+class SchemaPermission(permissions.IsAuthenticated):
+    """Authenticated, unless ``RXTRIAGE_PUBLIC_SCHEMA`` opens the schema to everyone."""
 
-    authentication_classes: list[type] = []
-    permission_classes = [permissions.AllowAny]
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return settings.RXTRIAGE_PUBLIC_SCHEMA or super().has_permission(request, view)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document."""
+
+    permission_classes = [SchemaPermission]
 
 
 class SwaggerView(SpectacularSwaggerView):
-    """Swagger UI over the schema (the UI itself asks for the token to call operations)."""
+    """Swagger UI over the schema."""
 
-    authentication_classes: list[type] = []
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [SchemaPermission]

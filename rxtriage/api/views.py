@@ -72,14 +72,12 @@ def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
     """Validated data, or a validation error.
 
     Query strings are read as plain dicts (last value wins), so an empty parameter is a value to
-    validate, not an omitted one; an unknown parameter is an error (a mistyped filter must not
-    silently widen a clinical queue).
+    validate, not an omitted one.  Parameters the operation does not know are ignored, as HTTP
+    clients expect (cache busters, tracing ids).
     """
     if hasattr(data, "getlist"):
-        data = data.dict()
-        unknown = sorted(set(data) - set(serializer_class().fields))
-        if unknown:
-            raise exceptions.ValidationError({key: ["Unknown query parameter."] for key in unknown})
+        known = set(serializer_class().fields)
+        data = {key: value for key, value in data.dict().items() if key in known}
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -160,13 +158,14 @@ class DrugResolveView(ApiView):
     @extend_schema(
         operation_id="drugs_resolve_one",
         parameters=[s.ResolveOneInputSerializer],
-        responses={200: s.LookupResultSerializer, **_errors(400)},
-        description="Resolve one typed medication name against the formulary.",
+        responses={200: s.ResolveOutputSerializer, **_errors(400)},
+        description="Resolve one typed medication name (`?name=`) against the formulary; the answer "
+        "has the shape of the POST's, with one result.",
     )
     def get(self, request: Request) -> Response:
         params = _validated(s.ResolveOneInputSerializer, request.query_params)
-        result = lookup_one(params["name"])
-        return Response(s.LookupResultSerializer(result.as_dict()).data)
+        results = [lookup_one(params["name"]).as_dict()]
+        return Response(s.ResolveOutputSerializer({"results": results}).data)
 
     @extend_schema(
         operation_id="drugs_resolve_many",

@@ -16,6 +16,35 @@ class Schedule(models.TextChoices):
     CONTROLLED = "controlled", "Controlled"
 
 
+class ControlledBasis(models.TextChoices):
+    """The legal system and schedule that makes a medicine controlled (never a bare number)."""
+
+    NONE = "", "Not controlled"
+    UN1961_I = "un1961_I", "UN Single Convention 1961, Schedule I"
+    UN1961_II = "un1961_II", "UN Single Convention 1961, Schedule II"
+    UN1961_III = "un1961_III", "UN Single Convention 1961, Schedule III"
+    UN1961_IV = "un1961_IV", "UN Single Convention 1961, Schedule IV"
+    UN1971_II = "un1971_II", "UN Psychotropic Convention 1971, Schedule II"
+    UN1971_III = "un1971_III", "UN Psychotropic Convention 1971, Schedule III"
+    UN1971_IV = "un1971_IV", "UN Psychotropic Convention 1971, Schedule IV"
+    NG_NATIONAL = "ng_national", "Nigerian national control"
+    PRECURSOR_1988 = "precursor_1988", "UN 1988 Convention precursor"
+
+
+class Aware(models.TextChoices):
+    NONE = "", "Not an antibiotic"
+    ACCESS = "access", "Access"
+    WATCH = "watch", "Watch"
+    RESERVE = "reserve", "Reserve"
+    NOT_RECOMMENDED = "not_recommended", "Not recommended"
+
+
+class EmlStatus(models.TextChoices):
+    CORE = "core", "Core"
+    COMPLEMENTARY = "complementary", "Complementary"
+    NONE = "none", "Not listed"
+
+
 class NameKind(models.TextChoices):
     GENERIC = "generic", "Generic"
     BRAND = "brand", "Brand"
@@ -35,10 +64,14 @@ class Drug(models.Model):
     drug_class = models.CharField(max_length=200, blank=True)
     atc_code = models.CharField(max_length=7, blank=True)
     schedule = models.CharField(max_length=12, choices=Schedule.choices)
-    controlled_basis = models.CharField(max_length=20, blank=True)
+    controlled_basis = models.CharField(max_length=20, blank=True, choices=ControlledBasis.choices)
     high_alert = models.BooleanField(default=False)
-    aware = models.CharField(max_length=20, blank=True, help_text="WHO AWaRe group of an antibiotic.")
-    eml = models.CharField(max_length=15, default="none", help_text="WHO EML 2023: core, complementary.")
+    aware = models.CharField(
+        max_length=20, blank=True, choices=Aware.choices, help_text="WHO AWaRe group of an antibiotic."
+    )
+    eml = models.CharField(
+        max_length=15, default="none", choices=EmlStatus.choices, help_text="WHO EML 2023 listing."
+    )
     pregnancy_avoid = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     prescription_count = models.PositiveIntegerField(default=0)

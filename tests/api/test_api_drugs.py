@@ -19,8 +19,8 @@ def test_resolving_many_names_answers_one_result_per_name_in_order(patient: APIC
     assert results[1]["drug"] is None and results[1]["match"] == "none"
 
 
-def test_resolving_one_name_by_query(patient: APIClient) -> None:
-    data = patient.get("/api/drugs/resolve/", {"name": "paracetamol"}).json()
+def test_resolving_one_name_by_query_answers_in_the_post_shape(patient: APIClient) -> None:
+    (data,) = patient.get("/api/drugs/resolve/", {"name": "paracetamol"}).json()["results"]
     assert data["drug"]["generic_name"] == "paracetamol" and data["match"] == "generic"
     assert set(data["drug"]) >= {
         "id",

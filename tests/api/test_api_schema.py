@@ -9,18 +9,28 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 
-def test_the_schema_endpoint_returns_a_valid_openapi_document(anonymous: APIClient, db: Any) -> None:
-    response = anonymous.get("/api/schema/")
+def test_the_schema_and_docs_need_a_token_like_every_endpoint_but_health(anonymous: APIClient, db: Any) -> None:
+    for path in ("/api/schema/", "/api/docs/"):
+        response = anonymous.get(path)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_setting_opens_the_schema_to_anonymous_readers(anonymous: APIClient, db: Any, settings: Any) -> None:
+    settings.RXTRIAGE_PUBLIC_SCHEMA = True
+    assert anonymous.get("/api/schema/").status_code == 200
+
+
+def test_the_schema_endpoint_returns_a_valid_openapi_document(patient: APIClient) -> None:
+    response = patient.get("/api/schema/")
     assert response.status_code == 200
     schema = yaml.safe_load(response.content)
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
 
 
-def test_the_schema_documents_every_endpoint_bearer_auth_and_the_error_envelope(
-    anonymous: APIClient, db: Any
-) -> None:
-    schema = anonymous.get("/api/schema/", {"format": "json"}).json()
+def test_the_schema_documents_every_endpoint_bearer_auth_and_the_error_envelope(patient: APIClient) -> None:
+    schema = patient.get("/api/schema/", {"format": "json"}).json()
     assert set(schema["paths"]) == {
         "/api/prescriptions/requests/",
         "/api/prescriptions/requests/{id}/",
@@ -35,7 +45,7 @@ def test_the_schema_documents_every_endpoint_bearer_auth_and_the_error_envelope(
     assert "medications" in schema["components"]["schemas"]["PrescriptionRequestInputRequest"]["properties"]
 
 
-def test_the_docs_page_is_served(anonymous: APIClient, db: Any) -> None:
-    response = anonymous.get("/api/docs/")
+def test_the_docs_page_is_served(patient: APIClient) -> None:
+    response = patient.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()

@@ -7,6 +7,7 @@ the schema declares.  Bounded to 25 examples an operation (``RXTRIAGE_SCHEMATHES
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -47,9 +48,19 @@ def token(formulary: Any, monkeypatch: Any, _keep_connections: Any) -> str:
     return token_create(user=account_ensure(username="schema-doctor", role="doctor"))
 
 
-# The schema is public and built without the database, so it loads at collection time.
-# (schemathesis.pytest.from_fixture would defer it, but breaks on pytest 9: Function._nodeid.)
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+def _load_schema() -> Any:
+    """The schema the API serves at /api/schema/, built without a request (it needs no database), so it
+    loads at collection time.  (schemathesis.pytest.from_fixture would defer it, but breaks on pytest 9.)"""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    raw = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(raw)
+    loaded.app = application
+    return loaded
+
+
+schema = _load_schema()
 
 
 @schema.parametrize()

@@ -145,3 +145,13 @@ def test_other_names_and_brands_belong_to_their_medicine(name, generic):
     from rxtriage.lookup.keys import name_key
 
     assert NAME_OWNERS.get(name_key(name)) == {generic}
+
+
+def test_the_model_accepts_exactly_the_values_the_data_file_allows():
+    from rxtriage.formulary.datafile import AWARE_GROUPS, EML_STATUSES, SCHEDULES
+    from rxtriage.formulary.models import Aware, ControlledBasis, EmlStatus, Schedule
+
+    assert set(ControlledBasis.values) - {""} == set(CONTROLLED_BASES)
+    assert set(Aware.values) - {""} == set(AWARE_GROUPS)
+    assert set(EmlStatus.values) == set(EML_STATUSES)
+    assert set(Schedule.values) == set(SCHEDULES)
