@@ -9,14 +9,18 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 
-def test_the_schema_and_docs_need_a_token_like_every_endpoint_but_health(anonymous: APIClient, db: Any) -> None:
+def test_the_schema_and_docs_need_a_token_like_every_endpoint_but_health(
+    anonymous: APIClient, db: Any
+) -> None:
     for path in ("/api/schema/", "/api/docs/"):
         response = anonymous.get(path)
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_a_setting_opens_the_schema_to_anonymous_readers(anonymous: APIClient, db: Any, settings: Any) -> None:
+def test_a_setting_opens_the_schema_to_anonymous_readers(
+    anonymous: APIClient, db: Any, settings: Any
+) -> None:
     settings.RXTRIAGE_PUBLIC_SCHEMA = True
     assert anonymous.get("/api/schema/").status_code == 200
 
