@@ -27,6 +27,7 @@ __all__ = [
     "ReviewFinal",
     "ReviewForbidden",
     "categorize_prescription_request",
+    "prescription_counts_refresh",
     "prescription_request_create",
     "prescription_request_review",
     "triage_request",
@@ -191,3 +192,27 @@ def prescription_request_review(
             ]
         )
     return obj
+
+
+@transaction.atomic
+def prescription_counts_refresh() -> int:
+    """Set each medicine's ``prescription_count`` to the number of stored medication lines resolved to
+    it (what ``warm_drug_cache --top N`` ranks by).  Not a formulary change: no version bump, no cache
+    invalidation.  Returns the number of medicines whose count changed."""
+    from django.db.models import Count
+
+    from rxtriage.formulary.models import Drug
+
+    used = dict(
+        MedicationLine.objects.filter(drug__isnull=False)
+        .values_list("drug")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    changed = [
+        d for d in Drug.objects.only("id", "prescription_count") if d.prescription_count != used.get(d.pk, 0)
+    ]
+    for drug in changed:
+        drug.prescription_count = used.get(drug.pk, 0)
+    Drug.objects.bulk_update(changed, ["prescription_count"], batch_size=500)
+    return len(changed)
