@@ -27,6 +27,9 @@ A record's fields (see ``data/README.md``):
 ``pregnancy_avoid``   contraindicated or to be avoided in pregnancy
 ``source``            where the record's facts come from
 ``review``            a note on any fact not confirmed from a primary source
+``schedule_exception`` why a combination may be lighter than a component (e.g. the component is
+                      prescription-only for its injection, the combination is an oral product);
+                      never lighter than a controlled component
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ _FIELDS = {
     "pregnancy_avoid",
     "source",
     "review",
+    "schedule_exception",
 }
 _REQUIRED = {"generic_name", "display_name", "drug_class", "atc_code", "schedule", "source"}
 
@@ -123,6 +127,7 @@ class DrugRecord:
     eml: str = "none"
     pregnancy_avoid: bool = False
     review: str | None = None
+    schedule_exception: str | None = None
     origin: str = field(default="", compare=False)
 
     def as_model_fields(self) -> dict[str, Any]:
@@ -144,7 +149,14 @@ class DrugRecord:
             "eml": self.eml,
             "pregnancy_avoid": self.pregnancy_avoid,
             "source": self.source,
-            "review": self.review or "",
+            "review": "; ".join(
+                part
+                for part in (
+                    self.review,
+                    self.schedule_exception and f"schedule exception: {self.schedule_exception}",
+                )
+                if part
+            ),
         }
 
 
@@ -191,6 +203,7 @@ def _parse(raw: Any, where: str) -> DrugRecord:
         eml=str(raw.get("eml") or "none").strip(),
         pregnancy_avoid=bool(raw.get("pregnancy_avoid", False)),
         review=str(raw["review"]).strip() if raw.get("review") else None,
+        schedule_exception=str(raw["schedule_exception"]).strip() if raw.get("schedule_exception") else None,
         origin=where,
     )
 
@@ -243,6 +256,19 @@ def record_names(record: DrugRecord) -> Iterator[NameEntry]:
                 yield NameEntry(key=key, text=text, kind=kind)
 
 
+def _combination_problems(record: DrugRecord, records: list[DrugRecord], where: str) -> list[str]:
+    """A combination is as strict as its strictest part (domain.md 3.3), unless ``schedule_exception``
+    says why not; a controlled part always makes it controlled."""
+    parts = [x for x in records if x.generic_name in record.components]
+    rank = SCHEDULE_RANK.get(record.schedule, 0)
+    if any(p.schedule == "controlled" for p in parts) and record.schedule != "controlled":
+        return [f"{where}: has a controlled component but schedule {record.schedule}"]
+    strictest = max((SCHEDULE_RANK.get(p.schedule, 0) for p in parts), default=0)
+    if rank < strictest and not record.schedule_exception:
+        return [f"{where}: schedule {record.schedule} is lighter than a component's (no schedule_exception)"]
+    return []
+
+
 def validate(records: list[DrugRecord], ambiguous: dict[str, set[str]] | None = None) -> list[str]:
     """Every problem found in the records, as readable lines (empty when valid)."""
     ambiguous = read_ambiguous() if ambiguous is None else ambiguous
@@ -276,10 +302,7 @@ def validate(records: list[DrugRecord], ambiguous: dict[str, set[str]] | None = 
             if component not in generics:
                 problems.append(f"{where}: component {component!r} is not a medicine of the formulary")
         if r.components:
-            parts = [x for x in records if x.generic_name in r.components]
-            strictest = max((SCHEDULE_RANK.get(p.schedule, 0) for p in parts), default=0)
-            if SCHEDULE_RANK.get(r.schedule, 0) < strictest:
-                problems.append(f"{where}: schedule {r.schedule} is lighter than a component's")
+            problems.extend(_combination_problems(r, records, where))
         for entry in record_names(r):
             owners[entry.key].add(r.generic_name)
     for key, drugs in owners.items():

@@ -360,11 +360,24 @@ def _cue_applies(doc: _Text, lexicon: Lexicon, cue: Cue, start: int, end: int) -
     return len(words) <= lexicon.cue_gap
 
 
+@lru_cache(maxsize=1)
+def _recency() -> re.Pattern[str]:
+    """Words that put a mention in the present (negation.yaml ``recency``)."""
+    words = strings(read_data("negation.yaml").get("recency"), "recency")
+    return re.compile(r"(?<!\w)(?:" + "|".join(_blanks(w) for w in words) + r")(?!\w)")
+
+
 def status_of(doc: _Text, lexicon: Lexicon, start: int, end: int, default: str = "affirmed") -> str:
-    """The status of the mention at ``[start, end)`` from the cues around it."""
+    """The status of the mention at ``[start, end)`` from the cues around it.
+
+    A family cue with a recency word in the same clause ("my mother had a stroke this morning") is an
+    emergency happening now to someone: uncertain, so it escalates."""
     cues = _longest_first(_candidate_cues(doc, lexicon, start, end))
     applying = {c.category for c in cues if _cue_applies(doc, lexicon, c, start, end)}
-    return next((s for s in STATUS_PRECEDENCE if s in applying), default)
+    status = next((s for s in STATUS_PRECEDENCE if s in applying), default)
+    if status == "family" and _recency().search(doc.low, *doc.clause(start, end)):
+        return "uncertain"
+    return status
 
 
 # -------------------------------------------------------------------------------------- phrase search

@@ -249,3 +249,21 @@ def test_data_files_load_once_and_name_only_known_concepts() -> None:
         "dehydration",
         "glucose_confusion",
     } <= codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mother had a stroke this morning",
+        "my father had chest pain since morning, he is sweating",
+        "my brother had a seizure just now",
+    ],
+)
+def test_a_relatives_emergency_happening_now_is_not_family_history(text):
+    scan = find_red_flags(text)
+    assert scan.present, scan
+
+
+def test_a_relatives_past_illness_stays_family_history():
+    scan = find_red_flags("my mother had a stroke")
+    assert not scan.present
