@@ -80,10 +80,20 @@ FORM_WORDS: dict[str, str] = {
     **dict.fromkeys(("infusion", "drip", "drips"), "infusion"),
     **dict.fromkeys(("cream", "creams", "crm"), "cream"),
     **dict.fromkeys(("oint", "ointment", "ointments", "ung"), "ointment"),
+    **dict.fromkeys(("pill", "pills"), "tablet"),
+    **dict.fromkeys(("spansule", "spansules"), "capsule"),
+    "gargle": "mouthwash",
     "gel": "gel",
     "jelly": "gel",
+    "emulgel": "gel",
+    "paint": "paint",
     **dict.fromkeys(("drop", "drops", "gtt", "gtts"), "drops"),
-    **dict.fromkeys(("inhaler", "inhalers", "puffer", "evohaler", "accuhaler", "diskus", "mdi"), "inhaler"),
+    **dict.fromkeys(
+        ("inhaler", "inhalers", "inhailer", "inhaller", "puffer", "evohaler", "accuhaler", "diskus", "mdi"),
+        "inhaler",
+    ),
+    # insulin and other pens by device name ("Lantus SoloStar", "NovoRapid FlexPen")
+    **dict.fromkeys(("pen", "pens", "penfill", "flexpen", "solostar", "kwikpen", "flextouch"), "pen"),
     **dict.fromkeys(("pessary", "pessaries", "pess"), "pessary"),
     **dict.fromkeys(("suppository", "suppositories", "supp", "supps"), "suppository"),
     **dict.fromkeys(("spray", "sprays"), "spray"),
@@ -94,6 +104,8 @@ FORM_WORDS: dict[str, str] = {
     "patches": "patch",
     "nebule": "nebule",
     "nebules": "nebule",
+    "nebuliser": "nebule",
+    "nebulizer": "nebule",
     "lozenge": "lozenge",
     "lozenges": "lozenge",
     "granules": "granules",
@@ -278,6 +290,7 @@ _MODIFIERS = frozenset(
         "oral",
         "duo",
         "s",
+        "ed",  # "every day" packs of the pill: "Microgynon 30 ED"
     }
 )
 # makers' names typed before the medicine ("emzor ibuprofen"); dropped in the last variant only
@@ -319,6 +332,23 @@ _MAKERS = frozenset(
         "ecomed",
         "fidelity",
         "emzors",
+        "maybaker",  # "May & Baker", "M&B" (see _MAKER_PHRASES)
+        "vitabiotics",
+        "swiss",
+        "pharma",
+        "pharmaceuticals",
+        "ipca",
+        "ajanta",
+        "strides",
+        "mepha",
+        "macleods",
+        "aurobindo",
+        "dafra",
+        "geneith",
+        "gvs",
+        "beecham",
+        "haleon",
+        "reckitt",
     }
 )
 # salt and ester words stripped for matching (domain.md 3.2); butylbromide never, hydrobromide not
@@ -376,6 +406,7 @@ SALT_WORDS = frozenset(
         "salt",
         "base",
         "anhydrous",
+        "na",  # "diclofenac Na"
     }
 )
 _IONS = frozenset(
@@ -409,6 +440,9 @@ _TOKEN_EXPANSIONS: dict[str, str] = {
     "bcomplex": "b complex",
     "bco": "b co",
 }
+# abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz",
+# "lisinopril/hctz"); alone they are names of their own ("HCTZ" is listed as an abbreviation)
+_PART_ABBREVIATIONS: dict[str, str] = {"hctz": "hydrochlorothiazide"}
 
 
 @lru_cache(maxsize=1)
@@ -427,7 +461,7 @@ def error_prone_expansions(key: str) -> tuple[str, ...]:
 
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT = (
-    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|g|gm|gms|grams?|ml|mls|millilit(?:er|re)s?|l|"
+    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|g|gm|gms|grams?|ml|mls|millilit(?:er|re)s?|l|lit(?:er|re)s?|ltr|"
     r"iu|i\.u\.?|units?|u|%|mmol|meq|mu|miu)"
 )
 _STRENGTH = re.compile(
@@ -480,6 +514,15 @@ _DASHES = str.maketrans(
 )
 _POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")  # "ringer's" -> "ringer s", as name_key reads it
 _ALLOWED = re.compile(r"[^a-z0-9 ./+%&*-]")
+# letters written with dots: "S.P.", "O.R.S", "P.C.M" -> "sp", "ors", "pcm"
+_ACRONYM_DOTS = re.compile(r"(?<![a-z0-9.])(?:[a-z]\.){1,5}[a-z](?:\.|(?![a-z0-9]))")
+# trade mark, service mark and copyright signs ("Panadol™"): NFKC would glue "TM" to the name
+_MARKS = re.compile("[\u2122\u2120\u00ae\u00a9]")
+# a maker's name written with "&" would read as a combination: "May & Baker paracetamol", "M&B ..."
+_MAKER_PHRASES = re.compile(r"\b(?:may\s*(?:&|and|n)\s*baker|m\s*&\s*b)\b")
+# "vitaminc", "vitc", "vitb12", "vitaminb complex", "vitd3": the vitamin letter glued to the word
+# (not "vitamine", a spelling of "vitamin")
+_VITAMIN_GLUE = re.compile(r"\bvit(?:amin)?([abcdk](?:\d{1,2})?)\b")
 
 _MG_PER_UNIT = {
     "mg": 1.0,
@@ -504,12 +547,15 @@ _MG_PER_UNIT = {
 
 def _prepare(text: str) -> str:
     """Lowercase, fold Unicode and accents, keep only the characters the parser reads."""
-    text = _POSSESSIVE.sub(" s", unicodedata.normalize("NFKC", text[:MAX_INPUT]).lower())
+    text = _POSSESSIVE.sub(" s", unicodedata.normalize("NFKC", _MARKS.sub(" ", text[:MAX_INPUT])).lower())
     text = text.translate(_DASHES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _ACRONYM_DOTS.sub(lambda m: m.group(0).replace(".", ""), text)
     text = _ALLOWED.sub(" ", text)
+    text = _MAKER_PHRASES.sub(" maybaker ", text)
+    text = _VITAMIN_GLUE.sub(r"vitamin \1", text)
     text = _GLUE.sub(r"\1 ", text)
     return _SPACES.sub(" ", text).strip()
 
@@ -570,7 +616,7 @@ def _drop_edges(tokens: list[str]) -> list[str]:
     """Drop leading filler and separators left hanging at either end, and doubled separators."""
     while tokens and (tokens[0] in _LEADING_ONLY or tokens[0] in _CONNECTORS - {"plus"}):
         tokens = tokens[1:]
-    while tokens and tokens[-1] in {"/", "+", "-", "&", "and", "with"}:
+    while tokens and tokens[-1] in {"/", "+", "-", "&", "and", "with", "for"}:
         tokens = tokens[:-1]
     out: list[str] = []
     for token in tokens:
@@ -642,7 +688,10 @@ def _without_salts(tokens: list[str]) -> list[str]:
 
 
 def _without_connectors(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if t not in _CONNECTORS]
+    """Connectors dropped; a trailing "plus" is kept: "Nurofen Plus" (ibuprofen + codeine) or
+    "Coversyl Plus" is another product than "Nurofen" or "Coversyl"."""
+    last = len(tokens) - 1
+    return [t for i, t in enumerate(tokens) if t not in _CONNECTORS or (t == "plus" and i == last and i > 0)]
 
 
 def _reversed_pair(tokens: list[str]) -> list[str] | None:
@@ -672,6 +721,14 @@ def _variants(with_forms: list[str], core: list[str]) -> list[list[str]]:
         out.append(salted)
         out.append(_without_connectors(salted))
         flipped = _reversed_pair(salted)
+        if flipped:
+            out.append(flipped)
+    if len(_words(core)) > 1 and any(t in _PART_ABBREVIATIONS for t in core):
+        spelled = [
+            _PART_ABBREVIATIONS.get(t, t) for t in _without_salts(_without_modifiers(_without_numbers(core)))
+        ]
+        out.extend([spelled, _without_connectors(spelled)])
+        flipped = _reversed_pair(spelled)
         if flipped:
             out.append(flipped)
     return out

@@ -9,19 +9,24 @@
   with :func:`rxtriage.lookup.fuzzy.name_similarity`, so the outcome does not depend on which
   retrieval found them.  A match is accepted only above a length-aware threshold and must be
   confirmed by a human when the score is below a high bar, when another medicine is close behind, or
-  when the candidates hold a look-alike/sound-alike pair.
+  when the candidates hold a look-alike/sound-alike pair.  A fuzzy match that names another product
+  is refused: the typed name adds a word to the name ("Claritin-D"), leaves off the last word(s) of a
+  combination's name ("Betnovate" vs "Betnovate-N"), holds another medicine's whole name
+  ("ampicillin flucloxacillin"), or is typed as parts joined by "+", "/", "and"... while the match is
+  a single medicine ("chloroquine + sp").
 
 The word lists are data with their sources (``data/*.yaml``), loaded once per process.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import yaml
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from rxtriage.lookup.fuzzy import name_similarity
 from rxtriage.lookup.keys import name_key
@@ -286,7 +291,8 @@ def max_edits(query: str, kind: str) -> int:
 
 
 def _within(a: str, b: str, limit: int) -> bool:
-    return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
+    """At most ``limit`` edits apart, a swap of two neighbouring letters ("flagly") counting as one."""
+    return OSA.distance(a, b, score_cutoff=limit) <= limit
 
 
 def _typo_like(query: str, row: NameRow) -> bool:
@@ -302,6 +308,57 @@ def _typo_like(query: str, row: NameRow) -> bool:
     q_core = "".join(sorted(w for w in q_words if w not in salts))
     n_core = "".join(sorted(w for w in n_words if w not in salts))
     return _within(q_core, n_core, limit)
+
+
+def _names_another_medicine(query: str, row: NameRow, candidates: Sequence[NameRow]) -> bool:
+    """A word of the query is, as typed, the whole name of another medicine that the matched name does
+    not hold: "ampicillin flucloxacillin" is not a typo of "ampicillin cloxacillin"."""
+    words = set(query.split())
+    if len(words) < 2:
+        return False
+    own = set(row.name.split())
+    parts = {name_key(c) for c in row.drug.get("components") or ()}
+    return any(
+        c.name in words
+        and c.name not in own
+        and len(c.name) >= 4
+        and c.drug["id"] != row.drug["id"]
+        and name_key(c.drug["generic_name"]) not in parts
+        for c in candidates
+    )
+
+
+_PART_JOINERS = frozenset({"+", "/", "&", "and", "with", "plus"})
+_TEXT_TOKEN = re.compile(r"[a-z0-9.]+|[/+&]")
+
+
+def _typed_as_combination(norm: Normalized) -> bool:
+    """The name was typed as parts joined by "+", "/", "&", "and", "with" or "plus" ("chloroquine + sp",
+    "lopinavir/r"); numbers on either side ("80/480") are a strength, not parts."""
+    tokens = _TEXT_TOKEN.findall(norm.text)
+    return any(
+        tokens[i] in _PART_JOINERS and tokens[i - 1].isalpha() and tokens[i + 1].isalpha()
+        for i in range(1, len(tokens) - 1)
+    )
+
+
+def _adds_a_word(query: str, row: NameRow) -> bool:
+    """The query is the whole name plus a word of its own: "Claritin-D" (loratadine + pseudoephedrine) is
+    not "Claritin"; strength, form and modifier words were already split off by normalisation."""
+    q_words, n_words = set(query.split()) - _STOP_WORDS, set(row.name.split())
+    return n_words < q_words
+
+
+def _short_of_a_combination(query: str, row: NameRow) -> bool:
+    """The query is a combination's name with its last word(s) left off: "Betnovate" is not "Betnovate-N"
+    (betamethasone + neomycin), "Benylin" is not "Benylin with Codeine"."""
+    if not row.drug.get("components"):
+        return False
+    q_words, n_words = query.split(), row.name.split()
+    if len(n_words) <= len(q_words):
+        return False
+    head = "".join(n_words[: len(q_words)])
+    return _within(query.replace(" ", ""), head, max_edits(query, row.kind))
 
 
 def _score_rows(keys: Sequence[str], candidates: Sequence[NameRow]) -> list[tuple[float, str, NameRow]]:
@@ -348,7 +405,14 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
     if not ranked:
         return _none(None)
     score, key, row = ranked[0]
-    if score < accept_threshold(key) or not _typo_like(key, row):
+    if (
+        score < accept_threshold(key)
+        or not _typo_like(key, row)
+        or _short_of_a_combination(key, row)
+        or _adds_a_word(key, row)
+        or _names_another_medicine(key, row, candidates)
+        or (_typed_as_combination(norm) and not row.drug.get("components"))
+    ):
         return _none(None, offered, score)
     if _closest_not_medicine(keys) >= score - NOT_MEDICINE_MARGIN:
         return _none("not_a_medicine", [], score)

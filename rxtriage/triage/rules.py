@@ -20,6 +20,8 @@ red_flag_uncertain               urgent      an uncertain red flag ("not sure if
 symptom_needs_review             doctor      a resolved ("bleeding has stopped") or past ("had a seizure
                                              last year") red flag: never cleared to the pharmacist
 infant_fever_amber               doctor      3-6 months old with >= 39 C (NICE NG143 amber)
+treatment_failure                doctor      symptoms not improving on treatment ("malaria not
+                                             responding to treatment"): review, never a refill
 no_medications                   doctor      a request without any medication line: a consultation
 unrecognised_medication          doctor      a name not resolved, ambiguous, refused or not a medicine
 unknown_schedule                 doctor      a resolved record whose schedule is not otc|pharmacy|pom|
@@ -102,6 +104,7 @@ REASON_EFFECTS: Mapping[str, str] = {
     "red_flag_uncertain": URGENT,
     "symptom_needs_review": DOCTOR,
     "infant_fever_amber": DOCTOR,
+    "treatment_failure": DOCTOR,
     "no_medications": DOCTOR,
     "unrecognised_medication": DOCTOR,
     "unknown_schedule": DOCTOR,
@@ -343,6 +346,14 @@ def red_flags_resolved_or_past(facts: Facts) -> list[Reason]:
         )
         for f in facts.scan.with_status("resolved", "history")
     ]
+
+
+def treatment_failure(facts: Facts) -> list[Reason]:
+    """Symptoms not improving on treatment: a doctor reviews them (red_flags.yaml ``treatment_failure``)."""
+    found = facts.scan.concept("treatment_failure")
+    if not found:
+        return []
+    return [Reason("treatment_failure", "Symptoms not improving on treatment need a doctor's review.")]
 
 
 def red_flags_hypothetical(facts: Facts) -> list[Reason]:
@@ -708,6 +719,7 @@ RULESET: tuple[tuple[str, Rule], ...] = (
     ("red_flags_resolved_or_past", red_flags_resolved_or_past),
     ("red_flags_hypothetical", red_flags_hypothetical),
     ("red_flags_family", red_flags_family),
+    ("treatment_failure", treatment_failure),
     ("infant_fever_amber", infant_fever_amber),
     ("no_medications", no_medications),
     ("unrecognised_medication", unrecognised_medication),

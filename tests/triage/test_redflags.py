@@ -267,3 +267,20 @@ def test_a_relatives_emergency_happening_now_is_not_family_history(text):
 def test_a_relatives_past_illness_stays_family_history():
     scan = find_red_flags("my mother had a stroke")
     assert not scan.present
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "malaria not responding to treatment",
+        "the drugs no gree work",
+        "still sick after finishing the coartem",
+        "no improvement after 3 days of amoxil",
+    ],
+)
+def test_symptoms_not_improving_on_treatment_are_recognised(text):
+    assert find_red_flags(text).concept("treatment_failure")
+
+
+def test_feeling_better_is_not_a_treatment_failure():
+    assert not find_red_flags("I feel better after the medicine").concept("treatment_failure")
