@@ -152,7 +152,9 @@ DRUG_CACHE_L1_SIZE = env_int("DRUG_CACHE_L1_SIZE", 20_000)
 # (trigram on PostgreSQL once the names index holds more than DRUG_FUZZY_MEMORY_MAX_NAMES names, memory
 # otherwise).
 DRUG_FUZZY_BACKEND = os.environ.get("DRUG_FUZZY_BACKEND", "auto")
-DRUG_FUZZY_MEMORY_MAX_NAMES = env_int("DRUG_FUZZY_MEMORY_MAX_NAMES", 50_000)
+DRUG_FUZZY_MEMORY_MAX_NAMES = env_int("DRUG_FUZZY_MEMORY_MAX_NAMES", 10_000)
+# pg_trgm similarity threshold of the trigram retrieval (candidates are then ranked in process).
+DRUG_TRIGRAM_THRESHOLD = env_float("DRUG_TRIGRAM_THRESHOLD", 0.4)
 # Every process re-reads the formulary version at least this often (seconds): a formulary write is
 # enforced everywhere within one second.
 FORMULARY_VERSION_POLL = env_float("FORMULARY_VERSION_POLL", 0.5)

@@ -16,19 +16,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 from rxtriage.formulary.models import DrugName
 from rxtriage.lookup.cache import DrugCache, drug_cache
 from rxtriage.lookup.fuzzy import NameIndex
 from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.resolve import fuzzy_query_keys, resolve_exact, resolve_fuzzy
-from rxtriage.lookup.types import DrugInfo, LookupResult, NameRow, Normalized, Resolution, drug_info
+from rxtriage.lookup.types import DrugInfo, LookupResult, NameRow, Normalized, Resolution
 from rxtriage.ops.metrics import CACHE_LATENCY, LOOKUP_RESULTS
 
 __all__ = [
@@ -55,6 +55,7 @@ CROSS JOIN LATERAL (
 ) n
 JOIN formulary_drug d ON d.id = n.drug_id AND d.is_active
 """
+_SET_THRESHOLD_SQL = "SELECT set_config('pg_trgm.similarity_threshold', %s, true)"
 _DRUG_COLUMNS = (
     "id",
     "generic_name",
@@ -71,22 +72,37 @@ _DRUG_COLUMNS = (
 )
 
 
+_TIER_LATENCY = {tier: CACHE_LATENCY.labels(tier=tier) for tier in ("cache", "db", "fuzzy")}
+_MATCHES = ("generic", "brand", "synonym", "co_name", "abbreviation", "fuzzy", "none")
+_MATCH_COUNTERS = {match: LOOKUP_RESULTS.labels(match=match) for match in _MATCHES}
+
+
 @dataclass
 class _Flight:
     event: threading.Event = field(default_factory=threading.Event)
     result: dict[str, Any] | None = None
 
 
-def _name_row(name: DrugName) -> NameRow:
-    return NameRow(name=name.name, kind=name.kind, drug=drug_info(name.drug))
+# The names-index row and its drug's fields, read as plain tuples (building model instances cost more
+# than the indexed query itself).
+_ROW_FIELDS = (
+    "name",
+    "kind",
+    *(f"drug__{column}" if column != "id" else "drug_id" for column in _DRUG_COLUMNS),
+)
 
 
-def _trigram_row(row: Sequence[Any]) -> tuple[int, NameRow]:
-    values = dict(zip(_DRUG_COLUMNS, row[3:], strict=True))
+def _name_row(row: Sequence[Any]) -> NameRow:
+    """A ``NameRow`` from (name, kind, *_DRUG_COLUMNS)."""
+    values = dict(zip(_DRUG_COLUMNS, row[2:], strict=True))
     values["controlled_basis"] = values["controlled_basis"] or None
     values["aware"] = values["aware"] or None
     values["components"] = list(values["components"] or [])
-    return int(row[0]) - 1, NameRow(name=row[1], kind=row[2], drug=DrugInfo(**values))  # type: ignore[typeddict-item]
+    return NameRow(name=row[0], kind=row[1], drug=DrugInfo(**values))  # type: ignore[typeddict-item]
+
+
+def _name_rows(queryset: Any) -> Iterator[NameRow]:
+    return (_name_row(row) for row in queryset.values_list(*_ROW_FIELDS))
 
 
 class DrugLookup:
@@ -94,10 +110,17 @@ class DrugLookup:
 
     timer: Callable[[], float] = time.perf_counter
 
-    def __init__(self, cache: DrugCache, fuzzy_backend: str = "auto", memory_max_names: int = 50_000) -> None:
+    def __init__(
+        self,
+        cache: DrugCache,
+        fuzzy_backend: str = "auto",
+        memory_max_names: int = 10_000,
+        trigram_threshold: float = 0.4,
+    ) -> None:
         self.cache = cache
         self.fuzzy_backend = fuzzy_backend
         self.memory_max_names = memory_max_names
+        self.trigram_threshold = trigram_threshold
         self._mode: tuple[int, bool] | None = None
         self._flights: dict[str, _Flight] = {}
         self._flights_lock = threading.Lock()
@@ -112,13 +135,14 @@ class DrugLookup:
         pending = {key: norm for key, norm in zip(keys, norms, strict=True) if key}
         start = self.timer()
         found = self.cache.get_many(list(pending))
-        CACHE_LATENCY.labels(tier="cache").observe(self.timer() - start)
+        _TIER_LATENCY["cache"].observe(self.timer() - start)
         missing = {key: norm for key, norm in pending.items() if key not in found}
         if missing:
             found.update(self._resolve_missing(missing))
         results = [self._result(norm, found.get(key)) for key, norm in zip(keys, norms, strict=True)]
         for result in results:
-            LOOKUP_RESULTS.labels(match=result.match).inc()
+            counter = _MATCH_COUNTERS.get(result.match)
+            (counter or LOOKUP_RESULTS.labels(match=result.match)).inc()
         return results
 
     def lookup_one(self, name: str) -> LookupResult:
@@ -177,7 +201,7 @@ class DrugLookup:
     def _resolve_from_database(self, pending: dict[str, Normalized]) -> dict[str, dict[str, Any]]:
         start = self.timer()
         rows = self._exact_rows({k for norm in pending.values() for k in norm.keys})
-        CACHE_LATENCY.labels(tier="db").observe(self.timer() - start)
+        _TIER_LATENCY["db"].observe(self.timer() - start)
         out: dict[str, dict[str, Any]] = {}
         unresolved: dict[str, Normalized] = {}
         for key, norm in pending.items():
@@ -191,7 +215,7 @@ class DrugLookup:
             candidates = self._fuzzy_candidates(list(unresolved.values()))
             for (key, norm), found in zip(unresolved.items(), candidates, strict=True):
                 out[key] = resolve_fuzzy(norm, found).as_dict()
-            CACHE_LATENCY.labels(tier="fuzzy").observe(self.timer() - start)
+            _TIER_LATENCY["fuzzy"].observe(self.timer() - start)
         return out
 
     def _exact_rows(self, keys: set[str]) -> dict[str, list[NameRow]]:
@@ -199,9 +223,8 @@ class DrugLookup:
         rows: dict[str, list[NameRow]] = defaultdict(list)
         if not keys:
             return rows
-        query = DrugName.objects.filter(name__in=sorted(keys), drug__is_active=True).select_related("drug")
-        for name in query:
-            rows[name.name].append(_name_row(name))
+        for row in _name_rows(DrugName.objects.filter(name__in=sorted(keys), drug__is_active=True)):
+            rows[row.name].append(row)
         return rows
 
     # --- fuzzy ----------------------------------------------------------------------------------------
@@ -210,7 +233,8 @@ class DrugLookup:
 
         At a few thousand names PostgreSQL's planner rightly prefers a sequential scan for ``%``
         (about 9 ms here), while the in-process index answers in well under 1 ms; past
-        ``DRUG_FUZZY_MEMORY_MAX_NAMES`` names the trigram GIN index wins and keeps memory flat.
+        ``DRUG_FUZZY_MEMORY_MAX_NAMES`` names (10,000) the trigram GIN index wins and keeps each
+        worker's memory flat (the in-process index of 40,000 names costs ~200 MB a worker).
         """
         if self.fuzzy_backend in ("trigram", "memory"):
             return self.fuzzy_backend == "trigram"
@@ -245,12 +269,14 @@ class DrugLookup:
         if not flat:
             return grouped
         alias = router.db_for_read(DrugName) or "default"
-        with connections[alias].cursor() as cursor:
+        # The similarity threshold is set for this transaction only: at 0.3 (pg_trgm's default) names
+        # that share a drug stem send thousands of index candidates to the recheck.
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(_SET_THRESHOLD_SQL, [str(self.trigram_threshold)])
             cursor.execute(_TRIGRAM_SQL, [[key for _, key in flat], FUZZY_CANDIDATES])
             fetched = cursor.fetchall()
         for row in fetched:
-            position, name_row = _trigram_row(row)
-            grouped[flat[position][0]].append(name_row)
+            grouped[flat[int(row[0]) - 1][0]].append(_name_row(row[1:]))
         return [self._merge([group]) for group in grouped]
 
     def _name_index(self) -> NameIndex:
@@ -261,9 +287,7 @@ class DrugLookup:
             return current[1]
         with self._index_lock:
             if self._index is None or self._index[0] != version:
-                rows = [
-                    _name_row(n) for n in DrugName.objects.filter(drug__is_active=True).select_related("drug")
-                ]
+                rows = list(_name_rows(DrugName.objects.filter(drug__is_active=True)))
                 self._index = (version, NameIndex(rows))
             return self._index[1]
 

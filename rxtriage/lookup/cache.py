@@ -124,9 +124,16 @@ class CircuitBreaker:
                 BREAKER_OPEN.set(1)
 
 
+_EVENTS = ("hits", "misses", "negative_hits", "errors", "skipped")
+# Children bound once: prometheus_client's ``labels()`` costs microseconds on the hot path.
+_EVENT_COUNTERS = {
+    (tier, event): CACHE_EVENTS.labels(tier=tier, event=event) for tier in ("l1", "l2") for event in _EVENTS
+}
+
+
 def _count(stats: TierStats, tier: str, event: str, n: int = 1) -> None:
     setattr(stats, event, getattr(stats, event) + n)
-    CACHE_EVENTS.labels(tier=tier, event=event).inc(n)
+    _EVENT_COUNTERS[tier, event].inc(n)
 
 
 @dataclass

@@ -796,10 +796,25 @@ def _normalize(text: str) -> Normalized:
     )
 
 
+# Memoised for the L1 hot path: normalising costs ~0.2 ms, a repeat ~0.2 us.  Bounded, in process only,
+# and only for inputs no longer than a medication name may be (the API's limit is 200 characters).
+NORMALIZE_MEMO_SIZE = 8192
+NORMALIZE_MEMO_MAX_CHARS = 200
+
+
+def _normalize_total(text: str) -> Normalized:
+    try:
+        return _normalize(text)
+    except Exception:  # total by contract: a broken name is "not found", never a 500
+        return Normalized(input=text, text="", keys=())
+
+
+_normalize_memo = lru_cache(maxsize=NORMALIZE_MEMO_SIZE)(_normalize_total)
+
+
 def normalize(text: str) -> Normalized:
     """Split strength, form, pack, dosing and filler off a typed name; never raises."""
     raw = text if isinstance(text, str) else str(text)
-    try:
-        return _normalize(raw)
-    except Exception:  # total by contract: a broken name is "not found", never a 500
-        return Normalized(input=raw, text="", keys=())
+    if len(raw) <= NORMALIZE_MEMO_MAX_CHARS:
+        return _normalize_memo(raw)
+    return _normalize_total(raw)

