@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rxtriage.bench.generator import GENERATOR_VERSION, synthetic_records
+from rxtriage.bench.generator import GENERATOR_VERSION, SYNTHETIC_SOURCE, synthetic_records
 from rxtriage.formulary.datafile import DrugRecord, read_records, record_names
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.formulary.services import drug_upsert_many, formulary_version_bump
@@ -107,7 +107,7 @@ def dataset_load(*, size: int | None, seed: int, progress: Callable[[str], None]
     fingerprint = _fingerprint(records, seed)
     reused = _marker_get() == fingerprint and Drug.objects.count() == len(records)
     if not reused:
-        real = [r for r in records if not r.source.startswith("rxtriage bench generator")]
+        real = [r for r in records if r.source != SYNTHETIC_SOURCE]
         synthetic = records[len(real) :]
         progress(f"loading {len(records)} medicines ({len(synthetic)} synthetic)")
         with transaction.atomic():

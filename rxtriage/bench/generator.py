@@ -23,6 +23,7 @@ from rxtriage.formulary.datafile import DrugRecord, record_names
 __all__ = [
     "GENERATOR_VERSION",
     "NON_MEDICINES",
+    "SYNTHETIC_SOURCE",
     "MixItem",
     "mix_stream",
     "rank_by_commonness",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 GENERATOR_VERSION = 1
+SYNTHETIC_SOURCE = "rxtriage bench generator (synthetic, not a real medicine)"
 
 # (stem, class, ATC group, schedule weights): real WHO INN stems.
 _STEMS: tuple[tuple[str, str, str], ...] = (
@@ -173,8 +175,7 @@ def _brand(rng: random.Random) -> str:
 
 
 def _schedule(rng: random.Random) -> str:
-    names, weights = zip(*_SCHEDULES, strict=True)
-    return rng.choices(names, weights=weights)[0]
+    return rng.choices([name for name, _ in _SCHEDULES], weights=[weight for _, weight in _SCHEDULES])[0]
 
 
 def synthetic_records(count: int, *, seed: int = 1, taken: set[str] | None = None) -> Iterator[DrugRecord]:
@@ -194,7 +195,7 @@ def synthetic_records(count: int, *, seed: int = 1, taken: set[str] | None = Non
             drug_class=drug_class,
             atc_code=atc,
             schedule=schedule,
-            source="rxtriage bench generator (synthetic, not a real medicine)",
+            source=SYNTHETIC_SOURCE,
             controlled_basis=rng.choice(_CONTROLLED_BASES) if schedule == "controlled" else None,
             high_alert=rng.random() < 0.03,
             brand_names=brands,
@@ -338,8 +339,8 @@ def rank_by_commonness(records: Sequence[DrugRecord], *, seed: int = 3) -> list[
     then the synthetic ones: the rank order of the Zipf draws."""
     order = {name: i for i, name in enumerate(COMMON)}
     common = sorted((r for r in records if r.generic_name in order), key=lambda r: order[r.generic_name])
-    synthetic = [r for r in records if r.source.startswith("rxtriage bench generator")]
-    rest = [r for r in records if r.generic_name not in order and r not in synthetic]
+    synthetic = [r for r in records if r.source == SYNTHETIC_SOURCE]
+    rest = [r for r in records if r.generic_name not in order and r.source != SYNTHETIC_SOURCE]
     random.Random(seed).shuffle(rest)
     return [*common, *rest, *synthetic]
 

@@ -21,6 +21,7 @@ Layers:
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections import Counter
@@ -33,13 +34,16 @@ from django.db import connection
 
 from rxtriage.bench.control import control_lookup
 from rxtriage.bench.generator import NON_MEDICINES, MixItem, mix_stream, rank_by_commonness, typo
-from rxtriage.bench.timing import counted, summary, timed
+from rxtriage.bench.timing import counted, summary, timed, timed_rounds
 from rxtriage.formulary.datafile import DrugRecord
 from rxtriage.formulary.selectors import formulary_version_get
 from rxtriage.lookup.api import DrugLookup
 from rxtriage.lookup.cache import DrugCache
 
-__all__ = ["LAYERS", "SCENARIOS", "Budget", "Pools", "QueryCounter", "lookup_suite", "pools_build"]
+__all__ = [
+    "LAYERS", "SCENARIOS", "Budget", "Pools", "QueryCounter", "cache_make", "lookup_make", "lookup_suite",
+    "pools_build",
+]  # fmt: skip
 
 SCENARIOS = ("exact_generic", "brand", "typo", "non_medicine", "batch3", "mix")
 LAYERS = ("control", "cold", "redis_hot", "l1_hot")
@@ -135,6 +139,14 @@ def cache_make(*, redis: bool, prefix: str, l1: bool) -> DrugCache:
     )
 
 
+def lookup_make(cache: DrugCache, fuzzy_backend: str) -> DrugLookup:
+    """A lookup configured as the server's ``default_lookup`` is, on ``cache``."""
+    limit = getattr(settings, "DRUG_FUZZY_MEMORY_MAX_NAMES", None)
+    if limit is None:
+        return DrugLookup(cache, fuzzy_backend=fuzzy_backend)
+    return DrugLookup(cache, fuzzy_backend=fuzzy_backend, memory_max_names=limit)
+
+
 def _control_call(names: list[str]) -> list[Any]:
     return [control_lookup(name) for name in names]
 
@@ -148,22 +160,6 @@ class _Cold:
     def __call__(self, i: int) -> None:
         self.cache.prefix = f"{self.prefix}{i}:"
         self.cache.l1_clear()
-
-
-def _measure(
-    call: Callable[[Any], Any],
-    requests: Sequence[Any],
-    *,
-    iterations: int,
-    seconds: float,
-    warmup: int,
-    cache: DrugCache | None,
-    before: Callable[[int], None] | None,
-    count_calls: int,
-) -> dict[str, Any]:
-    samples = timed(call, requests, iterations=iterations, budget_s=seconds, warmup=warmup, before=before)
-    counts = counted(call, requests, calls=min(count_calls, len(requests)), cache=cache, before=before)
-    return {**summary(samples), **counts}
 
 
 def _control_measure(requests: Sequence[list[str]], *, iterations: int, seconds: float) -> dict[str, Any]:
@@ -226,16 +222,14 @@ def lookup_suite(
     )
     out["control"]["mix"]["stream_prefix"] = out["control"]["mix"]["n"]
 
-    # --- cold ------------------------------------------------------------------------------------------
-    progress("ours, cold (empty caches before every request)")
+    # --- cold ---------------------------------------------------------------------------------------
+    progress("ours, cold (empty caches before every request; scenarios interleaved)")
     cold_cache = cache_make(redis=redis, prefix=f"{prefix}cold:", l1=True)
-    cold = DrugLookup(cold_cache, fuzzy_backend=fuzzy_backend)
-    for scenario in SCENARIOS[:-1]:
-        out["cold"][scenario] = _measure(
-            cold.lookup_many, pools.requests(scenario), iterations=budget.cold_iterations,
-            seconds=budget.seconds, warmup=3, cache=cold_cache,
-            before=_Cold(cold_cache, f"{prefix}cold:{scenario}:"), count_calls=budget.count_calls,
-        )  # fmt: skip
+    cold = lookup_make(cold_cache, fuzzy_backend)
+    out["cold"] = _layer(
+        cold, pools, budget=budget, iterations=budget.cold_iterations, warmup=3,
+        before={s: _Cold(cold_cache, f"{prefix}cold:{s}:") for s in SCENARIOS[:-1]},
+    )  # fmt: skip
     # the mix: empty once, then the whole stream (5% first sightings, 95% repeats)
     cold_cache.prefix = f"{prefix}coldmix:"
     cold_cache.l1_clear()
@@ -247,27 +241,61 @@ def lookup_suite(
     # --- hot -------------------------------------------------------------------------------------------
     hot_prefix = f"{prefix}hot:"
     l1_cache = cache_make(redis=redis, prefix=hot_prefix, l1=True)
-    l1_hot = DrugLookup(l1_cache, fuzzy_backend=fuzzy_backend)
+    l1_hot = lookup_make(l1_cache, fuzzy_backend)
     names = pools.all_names()
     for start in range(0, len(names), 20):  # warm both tiers with every name of every scenario
         l1_hot.lookup_many(names[start : start + 20])
     hot_layers: list[tuple[str, DrugLookup]] = []
     if redis:
         redis_cache = cache_make(redis=True, prefix=hot_prefix, l1=False)
-        hot_layers.append(("redis_hot", DrugLookup(redis_cache, fuzzy_backend=fuzzy_backend)))
+        hot_layers.append(("redis_hot", lookup_make(redis_cache, fuzzy_backend)))
     else:
         out["redis_hot"] = None  # type: ignore[assignment]
     hot_layers.append(("l1_hot", l1_hot))
     for layer, lookup in hot_layers:
-        progress(f"ours, {layer.replace('_', ' ')}")
-        for scenario in SCENARIOS[:-1]:
-            out[layer][scenario] = _measure(
-                lookup.lookup_many, pools.requests(scenario), iterations=budget.hot_iterations,
-                seconds=budget.seconds, warmup=20, cache=lookup.cache, before=None,
-                count_calls=budget.count_calls,
-            )  # fmt: skip
+        progress(f"ours, {layer.replace('_', ' ')} (scenarios interleaved)")
+        out[layer] = _layer(
+            lookup, pools, budget=budget, iterations=budget.hot_iterations, warmup=20, before={}
+        )
         timed_pass = _stream_pass(lookup, pools.mix, count=False)
         out[layer]["mix"] = {**timed_pass, **_stream_pass(lookup, pools.mix, count=True)}
+    return out
+
+
+def _layer(
+    lookup: DrugLookup,
+    pools: Pools,
+    *,
+    budget: Budget,
+    iterations: int,
+    warmup: int,
+    before: dict[str, Callable[[int], None]],
+) -> dict[str, Any]:
+    """The five single-request scenarios of one layer, timed round-robin, then counted one by one.
+    Where the layer reads Redis, a raw GET and MGET of three keys are timed in the same rounds
+    (``raw_redis_get``/``raw_redis_mget3``: the floor beside the figures compared with it)."""
+    scenarios = SCENARIOS[:-1]
+    entries: dict[str, Any] = {s: (lookup.lookup_many, pools.requests(s), before.get(s)) for s in scenarios}
+    raw = None
+    if lookup.cache.l2_configured and not before:
+        raw = lookup.cache.client()
+        keys = list(itertools.islice(raw.scan_iter(match=f"{lookup.cache.prefix}*", count=1000), 30))
+        entries["raw_redis_get"] = (raw.get, keys, None)
+        entries["raw_redis_mget3"] = (raw.mget, [keys[i : i + 3] for i in range(0, len(keys) - 2, 3)], None)
+    samples = timed_rounds(
+        entries, iterations=iterations, budget_s=budget.seconds * len(scenarios), warmup=warmup
+    )
+    out: dict[str, Any] = {}
+    for s in scenarios:
+        requests = pools.requests(s)
+        counts = counted(
+            lookup.lookup_many, requests, calls=min(budget.count_calls, len(requests)), cache=lookup.cache,
+            before=before.get(s),
+        )  # fmt: skip
+        out[s] = {**summary(samples[s]), **counts}
+    if raw is not None:
+        out["raw_redis_get"] = summary(samples["raw_redis_get"])
+        out["raw_redis_mget3"] = summary(samples["raw_redis_mget3"])
     return out
 
 

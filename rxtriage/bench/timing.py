@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-__all__ = ["CountingRedis", "counted", "summary", "timed"]
+__all__ = ["CountingRedis", "counted", "summary", "timed", "timed_rounds"]
 
 
 def _rank(ordered: Sequence[int], p: float) -> int:
@@ -69,6 +69,44 @@ def timed(
             end = clock()
             samples.append(end - start)
             if end > deadline and i + 1 >= min_iterations:
+                break
+    finally:
+        gc.enable()
+    return samples
+
+
+Entry = tuple[Callable[[Any], Any], Sequence[Any], Callable[[int], None] | None]
+
+
+def timed_rounds(
+    entries: dict[str, Entry], *, iterations: int, budget_s: float, warmup: int = 0, min_iterations: int = 5
+) -> dict[str, list[int]]:
+    """Time several calls round-robin: round i calls each entry once (``before(i)`` untimed first), in
+    an order rotated every round.  On a shared, noisy machine every entry then sees the same load over
+    the same window, so their ratios hold even when the absolute figures drift."""
+    names = list(entries)
+    for i in range(warmup):
+        for call, args, before in entries.values():
+            if before:
+                before(-1 - i)
+            call(args[i % len(args)])
+    samples: dict[str, list[int]] = {name: [] for name in names}
+    clock = time.perf_counter_ns
+    gc.collect()
+    gc.disable()
+    try:
+        deadline = clock() + int(budget_s * 1e9)
+        for i in range(iterations):
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                call, args, before = entries[name]
+                if before:
+                    before(i)
+                arg = args[i % len(args)]
+                start = clock()
+                call(arg)
+                samples[name].append(clock() - start)
+            if clock() > deadline and i + 1 >= min_iterations:
                 break
     finally:
         gc.enable()

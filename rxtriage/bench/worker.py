@@ -90,8 +90,16 @@ def _triage_bodies(mix: list[Any], count: int, seed: int) -> list[bytes]:
 
 
 def _token() -> str:
+    """A fresh token of the bench's patient user (its earlier tokens revoked first: knox reads every
+    token of the user on each request, so stale ones would slow the benchmark down)."""
     from django.core.management import call_command
 
+    try:
+        from rxtriage.api.services import account_ensure, tokens_revoke
+
+        tokens_revoke(user=account_ensure(username="bench", role="patient"))
+    except ImportError:
+        pass
     out = io.StringIO()
     call_command("create_token", "bench", role="patient", stdout=out)
     return out.getvalue().strip().splitlines()[-1]
@@ -140,17 +148,17 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
     return out
 
 
-def _fuzzy_index_build_ms(fuzzy_backend: str) -> float | None:
-    """With the in-process fuzzy backend the first fuzzy lookup of a process builds the name index."""
-    from rxtriage.bench.scenarios import cache_make
-    from rxtriage.lookup.api import DrugLookup
+def _fuzzy_mode(fuzzy_backend: str) -> dict[str, Any]:
+    """Which fuzzy backend the lookup uses here, and (in process) how long its name index takes to build:
+    the first fuzzy lookup of each server process pays that once per formulary version."""
+    from rxtriage.bench.scenarios import cache_make, lookup_make
 
-    lookup = DrugLookup(cache_make(redis=False, prefix="bench:index:", l1=False), fuzzy_backend=fuzzy_backend)
+    lookup = lookup_make(cache_make(redis=False, prefix="bench:index:", l1=False), fuzzy_backend)
     if lookup._use_trigram():
-        return None
+        return {"fuzzy_mode": "trigram", "fuzzy_index_build_ms": None}
     start = time.perf_counter()
     lookup._name_index()
-    return round((time.perf_counter() - start) * 1000, 1)
+    return {"fuzzy_mode": "memory", "fuzzy_index_build_ms": round((time.perf_counter() - start) * 1000, 1)}
 
 
 def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]:
@@ -164,9 +172,15 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
     from rxtriage.bench.control import control_lookup
     from rxtriage.bench.dataset import dataset_load
     from rxtriage.bench.floor import floor_suite
-    from rxtriage.bench.scenarios import Budget, cache_make, lookup_suite, mix_profile, pools_build
+    from rxtriage.bench.scenarios import (
+        Budget,
+        cache_make,
+        lookup_make,
+        lookup_suite,
+        mix_profile,
+        pools_build,
+    )
     from rxtriage.formulary.datafile import read_records
-    from rxtriage.lookup.api import DrugLookup
     from rxtriage.lookup.keys import name_key
 
     redis_url = os.environ.get("REDIS_URL") or None
@@ -192,7 +206,7 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
     real_count = len(read_records())
     pools = pools_build(dataset.records, real_count=real_count, seed=spec["seed"], budget=budget)
     result["mix"] = mix_profile(pools.mix)
-    result["fuzzy_index_build_ms"] = _fuzzy_index_build_ms(spec["fuzzy_backend"])
+    result.update(_fuzzy_mode(spec["fuzzy_backend"]))
     try:
         result["lookup"] = lookup_suite(
             pools, budget=budget, redis=bool(redis_url), prefix=prefix, fuzzy_backend=spec["fuzzy_backend"],
@@ -204,7 +218,7 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
             iterations=budget.hot_iterations, seconds=budget.seconds,
         )  # fmt: skip
         progress("accuracy on the labelled set")
-        ours = DrugLookup(
+        ours = lookup_make(
             cache_make(redis=False, prefix=f"{prefix}accuracy:", l1=False), spec["fuzzy_backend"]
         )
 
