@@ -54,6 +54,19 @@ def test_an_expired_token_fails_authentication(expired: APIClient) -> None:
     assert response.json()["error"]["code"] == "authentication_failed"
 
 
+def test_an_expired_token_is_deleted_when_presented(expired: APIClient) -> None:
+    from knox.models import AuthToken
+
+    before = AuthToken.objects.count()
+    expired.get(LIST)
+    assert AuthToken.objects.count() == before - 1
+
+
+def test_authenticating_a_request_costs_one_query(patient: APIClient, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(1):
+        assert patient.get("/api/ping/").status_code == 200
+
+
 def test_a_revoked_token_fails_authentication(revoked: APIClient) -> None:
     response = revoked.get(LIST)
     assert response.status_code == 401
