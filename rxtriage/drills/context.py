@@ -33,6 +33,7 @@ class DrillContext:
     skip_missing: bool = False
     verbose: bool = True
     _cluster: PostgresCluster | None = None
+    _template_ready: bool = False
     _databases: list[str] = field(default_factory=list)
 
     # --- options ----------------------------------------------------------------------------------
@@ -47,19 +48,21 @@ class DrillContext:
     # --- PostgreSQL ---------------------------------------------------------------------------------
     @property
     def cluster(self) -> PostgresCluster:
-        """The run's private cluster, created, started and loaded on first use."""
+        """The run's private cluster: created, started and given its loaded template on first use."""
         if self._cluster is None:
             self.log("starting a private PostgreSQL cluster")
-            cluster = PostgresCluster()
-            self._cluster = cluster
-            cluster.init().start()
+            self._cluster = PostgresCluster().init()
+        if not self._cluster.running:
+            self._cluster.start()
+        if not self._template_ready:
+            cluster = self._cluster
+            cluster.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
             cluster.execute(f"CREATE DATABASE {TEMPLATE_DB}")
             env = self.env(cluster.url(TEMPLATE_DB), None, "template")
             self.log("migrating the template database and loading the formulary")
             run_command(env, "migrate", "--noinput", "-v", "0")
             run_command(env, "load_formulary", "-v", "0")
-        if not self._cluster.running:
-            self._cluster.start()
+            self._template_ready = True
         return self._cluster
 
     def database(self, name: str) -> str:

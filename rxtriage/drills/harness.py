@@ -13,6 +13,7 @@ import contextlib
 import http.client
 import itertools
 import json
+import math
 import os
 import shutil
 import signal
@@ -70,16 +71,17 @@ def _unregister(thing: _Stoppable) -> None:
         _LIVE.remove(thing)
 
 
-@atexit.register
-def stop_everything() -> None:
-    """Stop every server still running (newest first); called at exit and by the runner."""
-    while True:
-        with _LIVE_LOCK:
-            if not _LIVE:
-                return
-            thing = _LIVE.pop()
+def stop_everything(keep: Sequence[object] = ()) -> None:
+    """Stop every server still running (newest first) but those in ``keep``."""
+    with _LIVE_LOCK:
+        doomed = [thing for thing in reversed(_LIVE) if not any(thing is k for k in keep)]
+    for thing in doomed:
         with contextlib.suppress(Exception):
             thing.stop()
+        _unregister(thing)
+
+
+atexit.register(stop_everything)
 
 
 # --- ports, binaries, processes ----------------------------------------------------------------------
@@ -142,6 +144,7 @@ class RedisServer:
         self.workdir = workdir
         self.log_path = workdir / f"redis-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._client: Any = None
 
     @property
     def url(self) -> str:
@@ -164,9 +167,20 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not answer within {timeout} s")
 
     def client(self) -> Any:
-        import redis
+        """The drill's own client of this server (one connection pool, reused)."""
+        if self._client is None:
+            import redis
 
-        return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=2, socket_connect_timeout=1)
+            self._client = redis.Redis(
+                host=LOOPBACK, port=self.port, socket_timeout=2, socket_connect_timeout=1
+            )
+        return self._client
+
+    def app_connections(self) -> int:
+        """Connections of other clients than the drill's own (the app's workers)."""
+        client = self.client()
+        own = client.client_id()
+        return sum(1 for c in client.client_list() if int(c["id"]) != own)
 
     def ping(self) -> bool:
         try:
@@ -310,7 +324,7 @@ class PostgresCluster:
         import psycopg
 
         with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
 
 # --- the app under test ------------------------------------------------------------------------------
@@ -325,7 +339,9 @@ def rxtriage_argv() -> list[str]:
 _APP_ENV_DROP = ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "RXTRIAGE_DATA_DIR", "RXTRIAGE_ENV")
 
 
-def app_environment(*, database_url: str, redis_url: str | None, data_dir: Path, **extra: str) -> dict[str, str]:
+def app_environment(
+    *, database_url: str, redis_url: str | None, data_dir: Path, **extra: str
+) -> dict[str, str]:
     """The environment of the app and of the drill's helper processes: only the drill's own servers."""
     env = {k: v for k, v in os.environ.items() if k not in _APP_ENV_DROP}
     env.update(
@@ -539,11 +555,15 @@ def run_load(
 
 
 @contextlib.contextmanager
-def background_load(port: int, make: Callable[[int, int], Request], **kwargs: Any) -> Iterator[list[LoadResult]]:
+def background_load(
+    port: int, make: Callable[[int, int], Request], **kwargs: Any
+) -> Iterator[list[LoadResult]]:
     """Run :func:`run_load` in a thread for the ``with`` block; the result is in the yielded list after it."""
     stop = threading.Event()
     out: list[LoadResult] = []
-    thread = threading.Thread(target=lambda: out.append(run_load(port, make, stop=stop, **kwargs)), daemon=True)
+    thread = threading.Thread(
+        target=lambda: out.append(run_load(port, make, stop=stop, **kwargs)), daemon=True
+    )
     thread.start()
     try:
         yield out
@@ -558,7 +578,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[rank]
 
 

@@ -84,21 +84,10 @@ def _one(module: ModuleType, ctx: DrillContext) -> dict[str, Any]:
 
 
 def stop_everything_but_postgres(ctx: DrillContext) -> None:
-    """Between drills: stop the drill's app and Redis servers; keep the shared cluster (restart it)."""
+    """Between drills: stop the drill's app and Redis servers; keep the shared cluster (running)."""
     cluster = ctx._cluster
-    if cluster is None:
-        stop_everything()
-        return
-    from rxtriage.drills import harness
-
-    with harness._LIVE_LOCK:
-        others = [thing for thing in harness._LIVE if thing is not cluster]
-    for thing in others:
-        try:
-            thing.stop()
-        except Exception:
-            ctx.log(f"could not stop {thing!r}")
-    if not cluster.running:
+    stop_everything(keep=[cluster] if cluster is not None else [])
+    if cluster is not None and not cluster.running:
         cluster.start()
 
 
@@ -112,7 +101,11 @@ def _table(results: Sequence[dict[str, Any]], out: TextIO) -> None:
 def _headline(result: dict[str, Any]) -> str:
     if result.get("reason"):
         return str(result["reason"])[:100]
-    keys = [k for k, v in result.items() if k not in ("name", "passed", "seconds") and not isinstance(v, dict | list)]
+    keys = [
+        k
+        for k, v in result.items()
+        if k not in ("name", "passed", "seconds") and not isinstance(v, dict | list)
+    ]
     return ", ".join(f"{k}={result[k]}" for k in keys[:6])
 
 
@@ -135,7 +128,9 @@ def run(
     drills = [d for d in DRILLS if not only or d.NAME in only]
     unknown = set(only) - {d.NAME for d in DRILLS}
     if unknown:
-        raise ValueError(f"unknown drills: {', '.join(sorted(unknown))}; known: {', '.join(d.NAME for d in DRILLS)}")
+        raise ValueError(
+            f"unknown drills: {', '.join(sorted(unknown))}; known: {', '.join(d.NAME for d in DRILLS)}"
+        )
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="rxdrill-"))
     ctx = DrillContext(quick=quick, workdir=workdir, skip_missing=skip_missing)

@@ -16,13 +16,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--quick", action="store_true", help="Shorter loads: every drill in under 5 minutes.")
+        parser.add_argument(
+            "--quick", action="store_true", help="Shorter loads: every drill in under 5 minutes."
+        )
         parser.add_argument("--json", dest="json_path", metavar="PATH", help="Write the results as JSON.")
         parser.add_argument("--only", default="", help="Comma-separated drill names to run (default: all).")
         parser.add_argument(
             "--skip-missing",
             action="store_true",
-            help="Skip (instead of failing) a drill whose binaries (redis-server, initdb, pg_ctl) are missing.",
+            help="Skip (not fail) a drill whose binaries (redis-server, initdb, pg_ctl) are missing.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

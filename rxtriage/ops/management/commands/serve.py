@@ -48,7 +48,16 @@ def gunicorn_argv(*, host: str, port: int, workers: int, timeout: int) -> list[s
         "10000",
         "--max-requests-jitter",
         "1000",
+        *_no_control_socket(),
     ]
+
+
+def _no_control_socket() -> list[str]:
+    """gunicorn >= 25 opens an admin control socket at one fixed path in $HOME, shared by every
+    instance on the machine; rxtriage does not use it, so turn it off where it exists."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
 class Command(BaseCommand):
