@@ -130,6 +130,11 @@ class DrugRecord:
     schedule_exception: str | None = None
     origin: str = field(default="", compare=False)
 
+    @classmethod
+    def model_field_names(cls) -> tuple[str, ...]:
+        """The ``Drug`` fields a record sets (the keys of :meth:`as_model_fields`)."""
+        return tuple(cls(**{name: "" for name in _REQUIRED}).as_model_fields())  # type: ignore[arg-type]
+
     def as_model_fields(self) -> dict[str, Any]:
         """The record as keyword arguments for the ``Drug`` model."""
         return {

@@ -109,24 +109,8 @@ class LoadSummary:
         return bool(self.created or self.updated or self.deactivated)
 
 
-_COMPARED = (
-    "display_name",
-    "drug_class",
-    "atc_code",
-    "schedule",
-    "controlled_basis",
-    "high_alert",
-    "brand_names",
-    "search_keywords",
-    "abbreviations",
-    "co_names",
-    "components",
-    "aware",
-    "eml",
-    "pregnancy_avoid",
-    "source",
-    "review",
-)
+# Every field a data record sets, but the key itself.
+_COMPARED = tuple(name for name in DrugRecord.model_field_names() if name != "generic_name")
 
 
 def _differs(drug: Drug, fields: dict[str, Any]) -> bool:
