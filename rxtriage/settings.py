@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "rxtriage.ops.middleware.MetricsMiddleware",
     "rxtriage.api.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,7 +196,11 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The admin's and the API docs' static files are served by WhiteNoise straight from the installed apps
+# (no collectstatic step).  To serve collected files instead: set RXTRIAGE_STATIC_ROOT, run
+# `rxtriage collectstatic`, and set RXTRIAGE_STATIC_FROM_APPS=0.
+STATIC_ROOT = Path(os.environ["RXTRIAGE_STATIC_ROOT"]) if os.environ.get("RXTRIAGE_STATIC_ROOT") else None
+WHITENOISE_USE_FINDERS = env_bool("RXTRIAGE_STATIC_FROM_APPS", default=True)
 
 # --- Logging: patient data (symptoms, user ids) is never logged at INFO ----------------------------------
 LOGGING = {

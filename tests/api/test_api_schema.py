@@ -53,3 +53,11 @@ def test_the_docs_page_is_served(patient: APIClient) -> None:
     response = patient.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_the_admin_and_docs_static_files_are_served(anonymous: APIClient, db: Any) -> None:
+    from django.test import Client
+
+    response = Client().get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert b"body" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
