@@ -284,3 +284,10 @@ def test_symptoms_not_improving_on_treatment_are_recognised(text):
 
 def test_feeling_better_is_not_a_treatment_failure():
     assert not find_red_flags("I feel better after the medicine").concept("treatment_failure")
+
+
+@pytest.mark.parametrize("text", ["I had my first fit at age 5", "I had a seizure when I was 7"])
+def test_a_seizure_dated_to_childhood_is_history_not_a_fit_now(text):
+    scan = find_red_flags(text)
+    assert not scan.present
+    assert [f.status for f in scan.with_status("history")] == ["history"]
