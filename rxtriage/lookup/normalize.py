@@ -51,7 +51,20 @@ MAX_KEYS = 16
 # form word -> canonical form
 FORM_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ("tab", "tabs", "tablet", "tablets", "tabls", "caplet", "caplets", "dispersible"),
+        (
+            "tab",
+            "tabs",
+            "tablet",
+            "tablets",
+            "tabls",
+            "caplet",
+            "caplets",
+            "dispersible",
+            "odt",
+            "orodispersible",
+            "chewable",
+            "mups",
+        ),
         "tablet",
     ),
     **dict.fromkeys(("cap", "caps", "capsule", "capsules", "capsul", "softgel", "softgels"), "capsule"),
@@ -138,6 +151,7 @@ _PACK_WORDS = frozenset(
         "pieces",
         "blister",
         "blisters",
+        "fdc",  # "RHZE 4FDC": a fixed-dose combination pack
         "sachet",
         "sachets",
         "satchet",
@@ -488,6 +502,10 @@ _FILLER_PHRASES = re.compile(
 _FOR_TAIL = re.compile(r"\s(?:for|4)\s.*$")
 # "panadol500mg" -> "panadol 500mg", but chemical formulae stay whole: "feso4", "mgso4", "znso4"
 _GLUE = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)([a-z]{3,})(?=\d)")
+# "flagyl400tabs" -> "flagyl400 tabs", "rhze 4fdc" -> "rhze 4 fdc": a number glued to a form or pack word
+_GLUE_FORM = re.compile(
+    r"(?<=\d)(?=(?:tabs?|tablets?|caps?|capsules?|caplets?|syr(?:up)?|susp(?:ension)?|inj(?:ection)?|fdc)\b)"
+)
 _SEPARATOR_SPACING = re.compile(r"\s*([/+])\s*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?|[/+&-]")
 _NUMBER = re.compile(rf"^{_NUM}$")
@@ -557,6 +575,7 @@ def _prepare(text: str) -> str:
     text = _MAKER_PHRASES.sub(" maybaker ", text)
     text = _VITAMIN_GLUE.sub(r"vitamin \1", text)
     text = _GLUE.sub(r"\1 ", text)
+    text = _GLUE_FORM.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 
