@@ -13,6 +13,7 @@ Public functions: :func:`lookup_one`, :func:`lookup_many`, and the seed system's
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import defaultdict
@@ -42,9 +43,18 @@ __all__ = [
 
 FUZZY_CANDIDATES = 25
 
-_TRIGRAM_SQL = """
-SELECT q.ord, n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, d.controlled_basis,
-       d.high_alert, d.drug_class, d.atc_code, d.components, d.aware, d.eml, d.pregnancy_avoid
+_ROW_SQL = """n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, d.controlled_basis,
+       d.high_alert, d.drug_class, d.atc_code, d.components, d.aware, d.eml, d.pregnancy_avoid"""
+# The exact tier's one query, written out: compiling the equivalent ORM query cost ~0.4 ms, twice the
+# indexed query itself.  ``{names}`` is ``= ANY(%s)`` (one array parameter) on PostgreSQL, ``IN (%s, ...)``
+# elsewhere.
+_EXACT_SQL = f"""
+SELECT {_ROW_SQL}
+FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
+WHERE n.name {{names}} AND d.is_active
+"""
+_TRIGRAM_SQL = f"""
+SELECT q.ord, {_ROW_SQL}
 FROM unnest(%s::text[]) WITH ORDINALITY AS q(key, ord)
 CROSS JOIN LATERAL (
     SELECT n.name, n.kind, n.drug_id
@@ -97,7 +107,8 @@ def _name_row(row: Sequence[Any]) -> NameRow:
     values = dict(zip(_DRUG_COLUMNS, row[2:], strict=True))
     values["controlled_basis"] = values["controlled_basis"] or None
     values["aware"] = values["aware"] or None
-    values["components"] = list(values["components"] or [])
+    components = values["components"] or []
+    values["components"] = list(json.loads(components) if isinstance(components, str) else components)
     return NameRow(name=row[0], kind=row[1], drug=DrugInfo(**values))  # type: ignore[typeddict-item]
 
 
@@ -223,8 +234,19 @@ class DrugLookup:
         rows: dict[str, list[NameRow]] = defaultdict(list)
         if not keys:
             return rows
-        for row in _name_rows(DrugName.objects.filter(name__in=sorted(keys), drug__is_active=True)):
-            rows[row.name].append(row)
+        names = sorted(keys)
+        alias = router.db_for_read(DrugName) or "default"
+        connection = connections[alias]
+        if connection.vendor == "postgresql":
+            sql, params = _EXACT_SQL.format(names="= ANY(%s)"), [names]
+        else:
+            sql, params = _EXACT_SQL.format(names=f"IN ({', '.join(['%s'] * len(names))})"), names
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        for row in fetched:
+            name_row = _name_row(row)
+            rows[name_row.name].append(name_row)
         return rows
 
     # --- fuzzy ----------------------------------------------------------------------------------------
