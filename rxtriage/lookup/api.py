@@ -237,10 +237,11 @@ class DrugLookup:
         names = sorted(keys)
         alias = router.db_for_read(DrugName) or "default"
         connection = connections[alias]
+        params: list[Any]
         if connection.vendor == "postgresql":
             sql, params = _EXACT_SQL.format(names="= ANY(%s)"), [names]
         else:
-            sql, params = _EXACT_SQL.format(names=f"IN ({', '.join(['%s'] * len(names))})"), names
+            sql, params = _EXACT_SQL.format(names=f"IN ({', '.join(['%s'] * len(names))})"), list(names)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
