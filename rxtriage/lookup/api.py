@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +48,11 @@ _ROW_SQL = """n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, 
 # The exact tier's one query, written out: compiling the equivalent ORM query cost ~0.4 ms, twice the
 # indexed query itself.  ``{names}`` is ``= ANY(%s)`` (one array parameter) on PostgreSQL, ``IN (%s, ...)``
 # elsewhere.
-_EXACT_SQL = f"""
+_ACTIVE_ROWS_SQL = f"""
 SELECT {_ROW_SQL}
 FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
-WHERE n.name {{names}} AND d.is_active
-"""
+WHERE d.is_active"""
+_EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
 _TRIGRAM_SQL = f"""
 SELECT q.ord, {_ROW_SQL}
 FROM unnest(%s::text[]) WITH ORDINALITY AS q(key, ord)
@@ -93,15 +93,6 @@ class _Flight:
     result: dict[str, Any] | None = None
 
 
-# The names-index row and its drug's fields, read as plain tuples (building model instances cost more
-# than the indexed query itself).
-_ROW_FIELDS = (
-    "name",
-    "kind",
-    *(f"drug__{column}" if column != "id" else "drug_id" for column in _DRUG_COLUMNS),
-)
-
-
 def _name_row(row: Sequence[Any]) -> NameRow:
     """A ``NameRow`` from (name, kind, *_DRUG_COLUMNS)."""
     values = dict(zip(_DRUG_COLUMNS, row[2:], strict=True))
@@ -112,8 +103,11 @@ def _name_row(row: Sequence[Any]) -> NameRow:
     return NameRow(name=row[0], kind=row[1], drug=DrugInfo(**values))  # type: ignore[typeddict-item]
 
 
-def _name_rows(queryset: Any) -> Iterator[NameRow]:
-    return (_name_row(row) for row in queryset.values_list(*_ROW_FIELDS))
+def _fetch_rows(sql: str, params: Sequence[Any]) -> list[NameRow]:
+    """Run one names-index query (``_ROW_SQL`` columns) on the formulary's read database."""
+    with connections[router.db_for_read(DrugName) or "default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_name_row(row) for row in cursor.fetchall()]
 
 
 class DrugLookup:
@@ -235,18 +229,12 @@ class DrugLookup:
         if not keys:
             return rows
         names = sorted(keys)
-        alias = router.db_for_read(DrugName) or "default"
-        connection = connections[alias]
         params: list[Any]
-        if connection.vendor == "postgresql":
+        if connections[router.db_for_read(DrugName) or "default"].vendor == "postgresql":
             sql, params = _EXACT_SQL.format(names="= ANY(%s)"), [names]
         else:
             sql, params = _EXACT_SQL.format(names=f"IN ({', '.join(['%s'] * len(names))})"), list(names)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        for row in fetched:
-            name_row = _name_row(row)
+        for name_row in _fetch_rows(sql, params):
             rows[name_row.name].append(name_row)
         return rows
 
@@ -310,7 +298,7 @@ class DrugLookup:
             return current[1]
         with self._index_lock:
             if self._index is None or self._index[0] != version:
-                rows = list(_name_rows(DrugName.objects.filter(drug__is_active=True)))
+                rows = _fetch_rows(_ACTIVE_ROWS_SQL, [])
                 self._index = (version, NameIndex(rows))
             return self._index[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution", "drug_info"]
+__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
 
 
 class DrugInfo(TypedDict):
@@ -23,24 +23,6 @@ class DrugInfo(TypedDict):
     aware: str | None
     eml: str
     pregnancy_avoid: bool
-
-
-def drug_info(drug: Any) -> DrugInfo:
-    """A ``DrugInfo`` from a ``Drug`` model instance."""
-    return DrugInfo(
-        id=drug.pk,
-        generic_name=drug.generic_name,
-        display_name=drug.display_name,
-        schedule=drug.schedule,
-        controlled_basis=drug.controlled_basis or None,
-        high_alert=drug.high_alert,
-        drug_class=drug.drug_class,
-        atc_code=drug.atc_code,
-        components=list(drug.components or []),
-        aware=drug.aware or None,
-        eml=drug.eml,
-        pregnancy_avoid=drug.pregnancy_avoid,
-    )
 
 
 @dataclass(frozen=True)
