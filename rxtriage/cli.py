@@ -27,8 +27,6 @@ _NO_BOOTSTRAP = {
     "test",
     "collectstatic",
     "serve",
-    "bench",
-    "drill",
 }
 
 

@@ -1,4 +1,4 @@
-"""The benchmarks: ``rxtriage bench --quick --json`` writes the documented JSON; its parts are sound.
+"""The benchmarks: ``python -m bench --quick --json`` writes the documented JSON; its parts are sound.
 
 No timed assertions: the machine is shared, so only shapes, counts and determinism are checked.
 """
@@ -17,10 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from rxtriage.bench.accuracy import labelled_set
-from rxtriage.bench.control import trigram_similarity
-from rxtriage.bench.generator import mix_stream, rank_by_commonness, synthetic_records, typo
-from rxtriage.bench.report import SCHEMA, Report, run_ratios
+from bench.accuracy import labelled_set
+from bench.control import trigram_similarity
+from bench.generator import mix_stream, rank_by_commonness, synthetic_records, typo
+from bench.report import SCHEMA, Report, run_ratios
+from bench.runner import REPO_ROOT
 from rxtriage.formulary.datafile import read_records, record_names
 
 RATIOS = ("control_over_hot_mix", "control_over_cold_mix", "l2_hit_over_raw_get", "batch3_over_single",
@@ -36,9 +37,7 @@ def _on_services() -> bool:
 
 
 def _bench_argv(out: Path) -> list[str]:
-    script = Path(sys.executable).with_name("rxtriage")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "rxtriage.cli"]
-    argv = [*command, "bench", "--quick", "--json", str(out)]
+    argv = [sys.executable, "-m", "bench", "--quick", "--json", str(out)]
     if _on_services():  # the configured servers, in the bench's own database and key prefix
         url = urlsplit(os.environ["DATABASE_URL"])
         argv += ["--database-url", urlunsplit(url._replace(path="/rxtriage_bench_test")),
@@ -51,7 +50,9 @@ def _bench_argv(out: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_quick_bench_writes_the_documented_json_and_chart(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    done = subprocess.run(_bench_argv(out), capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        _bench_argv(out), cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "ratios" in done.stdout and "targets:" in done.stdout
     data = json.loads(out.read_text())

@@ -1,4 +1,4 @@
-"""Fast unit tests of the drills' harness (rxtriage.drills.harness); no timed assertions."""
+"""Fast unit tests of the drills' harness (drills.harness); no timed assertions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rxtriage.drills.harness import (
+from drills.harness import (
     HungListener,
     PostgresCluster,
     RedisServer,

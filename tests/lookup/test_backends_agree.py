@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.evaluate import EvalReport, evaluate, load_cases
 from rxtriage.lookup.api import DrugLookup
-from rxtriage.lookup.evaluate import EvalReport, evaluate, load_cases
 from rxtriage.lookup.types import LookupResult
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.evaluate import Case, EvalReport, InMemoryResolver, evaluate, load_cases
 from rxtriage.formulary.datafile import read_records
-from rxtriage.lookup.evaluate import Case, EvalReport, InMemoryResolver, evaluate, load_cases
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rxtriage.lookup.evaluate import InMemoryResolver
+from bench.evaluate import InMemoryResolver
 from rxtriage.lookup.keys import name_key
 from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.resolve import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rxtriage.drills.harness import (
+from drills.harness import (
     AppServer,
     PostgresCluster,
     RedisServer,

@@ -14,9 +14,9 @@ import secrets
 from collections import Counter
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import Request, Sample, bearer, run_agent, run_load, summarize
-from rxtriage.drills.workload import EXACT_NAMES, triage_body
+from drills.context import DrillContext
+from drills.harness import Request, Sample, bearer, run_agent, run_load, summarize
+from drills.workload import EXACT_NAMES, triage_body
 
 NAME = "concurrency"
 CLIENTS = 50

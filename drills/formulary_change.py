@@ -15,8 +15,8 @@ import re
 import time
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import (
+from drills.context import DrillContext
+from drills.harness import (
     Request,
     background_load,
     bearer,
@@ -25,7 +25,7 @@ from rxtriage.drills.harness import (
     run_load,
     summarize,
 )
-from rxtriage.drills.workload import triage_body
+from drills.workload import triage_body
 
 NAME = "formulary_change"
 DRUG = "ibuprofen"

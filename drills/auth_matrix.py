@@ -15,9 +15,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import bearer, http_call, run_agent
-from rxtriage.drills.workload import triage_body
+from drills.context import DrillContext
+from drills.harness import bearer, http_call, run_agent
+from drills.workload import triage_body
 
 NAME = "auth_matrix"
 WORKERS = 2

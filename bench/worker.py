@@ -1,6 +1,6 @@
-"""One benchmark run (a backend and a size), in its own process: ``python -m rxtriage.bench.worker SPEC OUT``.
+"""One benchmark run (a backend and a size), in its own process: ``python -m bench.worker SPEC OUT``.
 
-The orchestrator (``rxtriage.bench.runner``) starts it with the bench's environment (``DATABASE_URL``
+The orchestrator (``bench.runner``) starts it with the bench's environment (``DATABASE_URL``
 of a bench database or an embedded SQLite file in a temporary folder, ``REDIS_URL`` of the bench's Redis
 database, ``DRUG_CACHE_PREFIX`` under the bench prefix), since settings are read at import.  Progress
 goes to stderr as ``PROGRESS <text>`` lines; the result is written to OUT as JSON.
@@ -106,7 +106,7 @@ def _token() -> str:
 
 
 def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], None]) -> dict[str, Any]:
-    from rxtriage.bench.httpload import Server, load_run, worker_peak_rss_mb
+    from bench.httpload import Server, load_run, worker_peak_rss_mb
 
     http = spec["http"]
     try:
@@ -151,7 +151,7 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
 def _fuzzy_mode(fuzzy_backend: str) -> dict[str, Any]:
     """Which fuzzy backend the lookup uses here, and (in process) how long its name index takes to build:
     the first fuzzy lookup of each server process pays that once per formulary version."""
-    from rxtriage.bench.scenarios import cache_make, lookup_make
+    from bench.scenarios import cache_make, lookup_make
 
     lookup = lookup_make(cache_make(redis=False, prefix="bench:index:", l1=False), fuzzy_backend)
     if lookup._use_trigram():
@@ -168,11 +168,11 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
     from django.db import connection
 
     django.setup()
-    from rxtriage.bench.accuracy import accuracy_of
-    from rxtriage.bench.control import control_lookup
-    from rxtriage.bench.dataset import dataset_load
-    from rxtriage.bench.floor import floor_suite
-    from rxtriage.bench.scenarios import (
+    from bench.accuracy import accuracy_of
+    from bench.control import control_lookup
+    from bench.dataset import dataset_load
+    from bench.floor import floor_suite
+    from bench.scenarios import (
         Budget,
         cache_make,
         lookup_make,

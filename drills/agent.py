@@ -1,4 +1,4 @@
-"""The drills' helper process: ``python -m rxtriage.drills.agent ACTION`` (JSON on stdin and stdout).
+"""The drills' helper process: ``python -m drills.agent ACTION`` (JSON on stdin and stdout).
 
 It runs with the drill's environment (the drill's own PostgreSQL database), so the drill process
 itself never opens a Django connection to the database under test.  Actions:
@@ -66,7 +66,7 @@ ACTIONS = {"tokens": _tokens, "reschedule": _reschedule, "requests": _requests}
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in ACTIONS:
         print(
-            f"usage: python -m rxtriage.drills.agent {{{'|'.join(ACTIONS)}}} < payload.json", file=sys.stderr
+            f"usage: python -m drills.agent {{{'|'.join(ACTIONS)}}} < payload.json", file=sys.stderr
         )
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rxtriage.settings")

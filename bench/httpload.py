@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rxtriage.bench.timing import summary
+from bench.timing import summary
 
 __all__ = ["LoadResult", "Server", "load_run", "worker_peak_rss_mb"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, TextIO
 
-from rxtriage.drills import (
+from drills import (
     auth_matrix,
     concurrency,
     formulary_change,
@@ -31,8 +31,8 @@ from rxtriage.drills import (
     redis_hung,
     redis_killed,
 )
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import Missing, stop_everything
+from drills.context import DrillContext
+from drills.harness import Missing, stop_everything
 
 __all__ = ["DRILLS", "machine", "run"]
 

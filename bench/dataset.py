@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rxtriage.bench.generator import GENERATOR_VERSION, SYNTHETIC_SOURCE, synthetic_records
+from bench.generator import GENERATOR_VERSION, SYNTHETIC_SOURCE, synthetic_records
 from rxtriage.formulary.datafile import DrugRecord, read_records, record_names
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.formulary.services import drug_upsert_many, formulary_version_bump

@@ -17,8 +17,8 @@ import time
 from functools import partial
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import (
+from drills.context import DrillContext
+from drills.harness import (
     RedisServer,
     Sample,
     background_load,
@@ -27,7 +27,7 @@ from rxtriage.drills.harness import (
     summarize,
     wait_until,
 )
-from rxtriage.drills.workload import lookup_mix
+from drills.workload import lookup_mix
 
 NAME = "redis_killed"
 ADDED_P99_BOUND_MS = 15.0  # the database fallback (L1 off) plus the noise of a shared 2-core machine

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import (
+from drills.context import DrillContext
+from drills.harness import (
     HungListener,
     RedisServer,
     background_load,
@@ -26,8 +26,8 @@ from rxtriage.drills.harness import (
     summarize,
     wait_until,
 )
-from rxtriage.drills.redis_killed import CLIENTS, PAUSE_S, RECOVERY_BOUND_S, WORKERS, redis_used
-from rxtriage.drills.workload import lookup_mix
+from drills.redis_killed import CLIENTS, PAUSE_S, RECOVERY_BOUND_S, WORKERS, redis_used
+from drills.workload import lookup_mix
 
 NAME = "redis_hung"
 # A request that meets the hung Redis waits at most two socket timeouts (MGET, then the write-back

@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import Missing, bearer, http_call, run_command
-from rxtriage.drills.workload import triage_body
+from drills.context import DrillContext
+from drills.harness import Missing, bearer, http_call, run_command
+from drills.workload import triage_body
 
 NAME = "fuzzing"
 WORKERS = 2

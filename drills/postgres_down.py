@@ -16,9 +16,9 @@ import time
 from collections import Counter
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import Request, Sample, background_load, bearer, run_agent, summarize, wait_until
-from rxtriage.drills.workload import lookup_mix
+from drills.context import DrillContext
+from drills.harness import Request, Sample, background_load, bearer, run_agent, summarize, wait_until
+from drills.workload import lookup_mix
 
 NAME = "postgres_down"
 RECOVERY_BOUND_S = 10.0
@@ -142,8 +142,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
 
 def _serves(port: int, token: str) -> bool:
     """The app answers /readyz 200 and a triage request 201 again."""
-    from rxtriage.drills.harness import http_call
-    from rxtriage.drills.workload import triage_body
+    from drills.harness import http_call
+    from drills.workload import triage_body
 
     if http_call(port, "GET", "/readyz", timeout=5)[0] != 200:
         return False

@@ -16,9 +16,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from rxtriage.drills.context import DrillContext
-from rxtriage.drills.harness import RedisServer, bearer, http_call, run_agent
-from rxtriage.drills.workload import EXACT_NAMES, triage_body
+from drills.context import DrillContext
+from drills.harness import RedisServer, bearer, http_call, run_agent
+from drills.workload import EXACT_NAMES, triage_body
 
 NAME = "privacy"
 WORKERS = 2

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from rxtriage.bench.timing import summary, timed
+from bench.timing import summary, timed
 
 __all__ = ["floor_suite"]
 

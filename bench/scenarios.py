@@ -32,9 +32,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from rxtriage.bench.control import control_lookup
-from rxtriage.bench.generator import NON_MEDICINES, MixItem, mix_stream, rank_by_commonness, typo
-from rxtriage.bench.timing import counted, summary, timed, timed_rounds
+from bench.control import control_lookup
+from bench.generator import NON_MEDICINES, MixItem, mix_stream, rank_by_commonness, typo
+from bench.timing import counted, summary, timed, timed_rounds
 from rxtriage.formulary.datafile import DrugRecord
 from rxtriage.formulary.selectors import formulary_version_get
 from rxtriage.lookup.api import DrugLookup

@@ -1,4 +1,4 @@
-"""Reliability and security drills (``rxtriage drill``): real servers on loopback, bounded loads.
+"""Reliability and security drills (``python -m drills``): real servers on loopback, bounded loads.
 
 See ``docs/reliability.md`` for what each drill proves and the figures of a full run.
 """
@@ -11,7 +11,7 @@ __all__ = ["run"]
 
 
 def run(**options: Any) -> int:
-    """Run the drills; see :func:`rxtriage.drills.runner.run`."""
-    from rxtriage.drills.runner import run as _run
+    """Run the drills; see :func:`drills.runner.run`."""
+    from drills.runner import run as _run
 
     return _run(**options)

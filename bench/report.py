@@ -316,7 +316,7 @@ class Report:
         lines: list[str] = []
         m = self.machine
         lines.append(
-            f"rxtriage bench ({self.mode}, {self.duration_s:.0f} s) on {m.get('cpu_model')} "
+            f"python -m bench ({self.mode}, {self.duration_s:.0f} s) on {m.get('cpu_model')} "
             f"x{m.get('cores')}, "
             f"load {m.get('load_before')} -> {m.get('load_after')}, {m.get('mem_available_mb')} MB free; "
             f"Python {m.get('python')}, Django {m.get('django')}, PostgreSQL {m.get('postgresql')}, "

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from rxtriage.bench.timing import summary
+from bench.timing import summary
 from rxtriage.formulary.datafile import DrugRecord, read_records
 from rxtriage.lookup.keys import name_key
 

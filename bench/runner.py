@@ -1,4 +1,4 @@
-"""The orchestrator of ``rxtriage bench``: plan the runs, give each its own database and process, gather.
+"""The orchestrator of ``python -m bench``: plan the runs, give each its own database and process, gather.
 
 Isolation: the bench never touches the user's data.  On PostgreSQL it creates and uses its own
 databases, one per size (``<name>_formulary``, ``<name>_10k``, ``<name>_100k`` after the database name of
@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from rxtriage.bench.machine import machine_conditions, service_versions
-from rxtriage.bench.report import Report
+from bench.machine import machine_conditions, service_versions
+from bench.report import Report
+
+#: The checkout's root: helper processes run ``python -m bench...``/``drills...`` from here.
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 __all__ = ["SIZES", "BenchOptions", "run"]
 
@@ -206,9 +209,9 @@ def _run_worker(plan: _Plan, spec: dict[str, Any], tmp: Path, started: float) ->
     )
     spec_path.write_text(json.dumps(spec))
     Path(plan.env["RXTRIAGE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "rxtriage.bench.worker", str(spec_path), str(out_path)]
+    argv = [sys.executable, "-m", "bench.worker", str(spec_path), str(out_path)]
     process = subprocess.Popen(
-        argv, env=plan.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        argv, env=plan.env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     tail: list[str] = []
     assert process.stderr is not None
@@ -296,7 +299,7 @@ def _ner(options: BenchOptions, started: float) -> dict[str, Any] | None:
             "reason": "drug-named-entity-recognition is not installed (pip install 'rxtriage[bench]')",
         })  # fmt: skip
         return None
-    from rxtriage.bench.accuracy import ner_accuracy
+    from bench.accuracy import ner_accuracy
 
     _say("accuracy of drug-named-entity-recognition on the labelled set", started)
     return ner_accuracy()

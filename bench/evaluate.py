@@ -6,7 +6,7 @@
 :func:`evaluate` runs a resolver over labelled cases (``{input, expect, category}``; ``expect`` is a
 generic name or null) and reports accuracy per category.
 
-``python -m rxtriage.lookup.evaluate [CASES.yaml] [--failures]`` prints the table.
+``python -m bench.evaluate [CASES.yaml] [--failures]`` prints the table.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ __all__ = [
     "load_cases",
 ]
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "tests" / "lookup" / "data" / "labelled_names.yaml"
+CASES_FILE = Path(__file__).resolve().parents[1] / "tests" / "lookup" / "data" / "labelled_names.yaml"
 FUZZY_CANDIDATES = 25  # as rxtriage.lookup.api
 
 

@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+#: The checkout's root: helper processes run ``python -m bench...``/``drills...`` from here.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 __all__ = [
     "AppServer",
     "HungListener",
@@ -408,11 +411,12 @@ class AppServer:
 
 
 def run_agent(env: dict[str, str], action: str, payload: Any = None, timeout: float = 120.0) -> Any:
-    """Run ``python -m rxtriage.drills.agent ACTION`` against the drill's database; its JSON answer."""
+    """Run ``python -m drills.agent ACTION`` against the drill's database; its JSON answer."""
     result = subprocess.run(
-        [sys.executable, "-m", "rxtriage.drills.agent", action],
+        [sys.executable, "-m", "drills.agent", action],
         input=json.dumps(payload or {}),
         env=env,
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
