@@ -20,7 +20,7 @@ import yaml
 
 from bench.timing import summary
 from rxtriage.formulary.datafile import DrugRecord, read_records
-from rxtriage.lookup.keys import name_key
+from rxtriage.formulary.keys import name_key
 
 __all__ = ["LABELLED_FILE", "accuracy_of", "labelled_set", "ner_accuracy"]
 

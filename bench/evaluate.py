@@ -1,8 +1,8 @@
 """Offline evaluation of name matching, without a database.
 
-:class:`InMemoryResolver` does what ``rxtriage.lookup.api`` does with the database, with a dict and a
-:class:`~rxtriage.lookup.fuzzy.NameIndex` instead: normalise -> one exact lookup of every key ->
-``resolve_exact`` -> (if None) fuzzy retrieval of every fuzzy key -> ``resolve_fuzzy``.
+:class:`InMemoryResolver` runs the lookup engine's own matching pipeline
+(``rxtriage.lookup.engine.resolve_pending``) over the shipped formulary's names held in memory
+(``MemoryNames``) instead of the database: no cache, no database, same answers.
 :func:`evaluate` runs a resolver over labelled cases (``{input, expect, category}``; ``expect`` is a
 generic name or null) and reports accuracy per category.
 
@@ -22,9 +22,8 @@ from typing import Any, Protocol
 import yaml
 
 from rxtriage.formulary.datafile import DrugRecord, read_records, record_names
-from rxtriage.lookup.fuzzy import NameIndex
+from rxtriage.lookup.engine import MemoryNames, resolve_pending
 from rxtriage.lookup.normalize import normalize
-from rxtriage.lookup.resolve import fuzzy_query_keys, resolve_exact, resolve_fuzzy
 from rxtriage.lookup.types import DrugInfo, NameRow, Resolution
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
 ]
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "tests" / "lookup" / "data" / "labelled_names.yaml"
-FUZZY_CANDIDATES = 25  # as rxtriage.lookup.api
 
 
 class Resolver(Protocol):
@@ -143,14 +141,10 @@ def drug_info_from_record(record: DrugRecord, drug_id: int) -> DrugInfo:
 
 
 class InMemoryResolver:
-    """The lookup pipeline over in-memory names: a dict for exact keys, a NameIndex for fuzzy."""
+    """The lookup engine's matching pipeline over names held in memory (no cache, no database)."""
 
     def __init__(self, rows: Sequence[NameRow]) -> None:
-        exact: dict[str, list[NameRow]] = defaultdict(list)
-        for row in rows:
-            exact[row.name].append(row)
-        self.exact = dict(exact)
-        self.index = NameIndex(rows)
+        self.names = MemoryNames(rows)
 
     @classmethod
     def from_records(cls, records: Iterable[DrugRecord]) -> InMemoryResolver:
@@ -164,21 +158,8 @@ class InMemoryResolver:
     def from_datafiles(cls, path: Path | str | None = None) -> InMemoryResolver:
         return cls.from_records(read_records(path))
 
-    def candidates(self, keys: Iterable[str]) -> list[NameRow]:
-        seen: dict[tuple[str, int], NameRow] = {}
-        for key in keys:
-            for row in self.index.search(key, FUZZY_CANDIDATES):
-                seen.setdefault((row.name, row.drug["id"]), row)
-        return list(seen.values())
-
     def resolve(self, text: str) -> Resolution:
-        norm = normalize(text)
-        rows = [row for key in norm.keys for row in self.exact.get(key, ())]
-        found = resolve_exact(norm, rows)
-        if found is not None:
-            return found
-
-        return resolve_fuzzy(norm, self.candidates(fuzzy_query_keys(norm)))
+        return resolve_pending({0: normalize(text)}, source=self.names)[0]
 
 
 def load_cases(path: Path | str | None = None) -> list[Case]:

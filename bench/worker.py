@@ -181,7 +181,7 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
         pools_build,
     )
     from rxtriage.formulary.datafile import read_records
-    from rxtriage.lookup.keys import name_key
+    from rxtriage.formulary.keys import name_key
 
     redis_url = os.environ.get("REDIS_URL") or None
     prefix = spec["prefix"]
@@ -223,7 +223,7 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
         )
 
         def our_answer(text: str) -> tuple[str | None, bool]:
-            found = ours.lookup_one(text)
+            found = ours.lookup_one(name=text)
             return (found.drug["generic_name"] if found.drug else None), found.confirm
 
         result["accuracy"] = {"rxtriage": accuracy_of(our_answer)}

@@ -11,13 +11,12 @@ from typing import Any
 
 from django.db.models.functions import Length
 
+from rxtriage.formulary.keys import kind_rank, name_key
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.lookup.api import lookup_one
-from rxtriage.lookup.keys import name_key
 
 __all__ = ["SearchHit", "drug_get", "drug_search"]
 
-_KIND_RANK = {"generic": 0, "brand": 1, "synonym": 2, "co_name": 3, "abbreviation": 4}
 _PREFIX_ROWS_PER_RESULT = 4
 
 
@@ -42,7 +41,7 @@ def drug_get(*, id: int) -> Drug | None:
     return Drug.objects.filter(pk=id).first()
 
 
-def _prefix_hits(key: str, limit: int) -> list[SearchHit]:
+def _prefix_hits(*, key: str, limit: int) -> list[SearchHit]:
     rows = (
         DrugName.objects.filter(name__startswith=key, drug__is_active=True)
         .select_related("drug")
@@ -52,7 +51,7 @@ def _prefix_hits(key: str, limit: int) -> list[SearchHit]:
 
     def rank(row: DrugName) -> tuple[int, int, int, int, str]:
         exact = 0 if row.name == key else 1
-        return (exact, len(row.name), _KIND_RANK.get(row.kind, 9), -row.drug.prescription_count, row.name)
+        return (exact, len(row.name), kind_rank(row.kind), -row.drug.prescription_count, row.name)
 
     hits: dict[int, SearchHit] = {}
     for row in sorted(rows, key=rank):
@@ -70,29 +69,12 @@ def _prefix_hits(key: str, limit: int) -> list[SearchHit]:
     return list(hits.values())[:limit]
 
 
-def _candidate_id(candidate: dict[str, Any]) -> int | None:
-    drug = candidate.get("drug")
-    value = drug.get("id") if isinstance(drug, dict) else candidate.get("id", candidate.get("drug_id"))
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _score(value: Any) -> float:
-    try:
-        return max(0.0, min(1.0, float(value)))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _fuzzy_hits(q: str, exclude: set[int], limit: int) -> list[SearchHit]:
-    result = lookup_one(q)
+def _fuzzy_hits(*, q: str, exclude: set[int], limit: int) -> list[SearchHit]:
+    result = lookup_one(name=q)
     scored: list[tuple[int, float, str, str]] = []
     if result.drug is not None:
-        scored.append((result.drug["id"], _score(result.score), result.match, result.normalized))
-    for candidate in result.candidates:
-        drug_id = _candidate_id(candidate)
-        if drug_id is not None:
-            name = str(candidate.get("name") or candidate.get("text") or candidate.get("generic_name") or "")
-            scored.append((drug_id, _score(candidate.get("score")), "fuzzy", name))
+        scored.append((result.drug["id"], result.score, result.match, result.normalized))
+    scored.extend((c["id"], c["score"], "fuzzy", c["generic_name"]) for c in result.candidates)
     wanted = [item for item in scored if item[0] not in exclude]
     drugs = Drug.objects.filter(pk__in={item[0] for item in wanted}, is_active=True).in_bulk()
     hits: dict[int, SearchHit] = {}
@@ -117,7 +99,7 @@ def drug_search(*, q: str, limit: int = 10) -> list[SearchHit]:
     key = name_key(q)
     if not key:
         return []
-    hits = _prefix_hits(key, limit)
+    hits = _prefix_hits(key=key, limit=limit)
     if len(hits) < limit:
-        hits += _fuzzy_hits(q, {hit.id for hit in hits}, limit - len(hits))
+        hits += _fuzzy_hits(q=q, exclude={hit.id for hit in hits}, limit=limit - len(hits))
     return hits

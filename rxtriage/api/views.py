@@ -164,7 +164,7 @@ class DrugResolveView(ApiView):
     )
     def get(self, request: Request) -> Response:
         params = _validated(s.ResolveOneInputSerializer, request.query_params)
-        results = [lookup_one(params["name"]).as_dict()]
+        results = [lookup_one(name=params["name"]).as_dict()]
         return Response(s.ResolveOutputSerializer({"results": results}).data)
 
     @extend_schema(
@@ -175,7 +175,7 @@ class DrugResolveView(ApiView):
     )
     def post(self, request: Request) -> Response:
         body = _validated(s.ResolveManyInputSerializer, request.data)
-        results = [result.as_dict() for result in lookup_many(body["names"])]
+        results = [result.as_dict() for result in lookup_many(names=body["names"])]
         return Response(s.ResolveOutputSerializer({"results": results}).data)
 
 

@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from rxtriage.formulary.keys import name_key
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.formulary.services import drug_delete, drug_save
-from rxtriage.lookup.keys import name_key
 
 
 class DrugNameInline(admin.TabularInline):

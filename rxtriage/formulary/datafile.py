@@ -44,7 +44,7 @@ from typing import Any
 
 import yaml
 
-from rxtriage.lookup.keys import name_key
+from rxtriage.formulary.keys import name_key
 
 __all__ = [
     "AMBIGUOUS_FILE",

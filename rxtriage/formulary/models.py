@@ -94,7 +94,7 @@ class Drug(models.Model):
 class DrugName(models.Model):
     """The names index: one row per normalised name of a medicine."""
 
-    name = models.CharField(max_length=200, help_text="rxtriage.lookup.keys.name_key of the name.")
+    name = models.CharField(max_length=200, help_text="rxtriage.formulary.keys.name_key of the name.")
     text = models.CharField(max_length=200, help_text="The name as the formulary writes it.")
     kind = models.CharField(max_length=12, choices=NameKind.choices)
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="names")

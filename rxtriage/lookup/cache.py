@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
-from rxtriage.ops.metrics import BREAKER_OPEN, CACHE_EVENTS
+from rxtriage.metrics import BREAKER_OPEN, CACHE_EVENTS
 
 __all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "cache_key", "drug_cache"]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from rxtriage.lookup.keys import name_key
+from rxtriage.formulary.keys import name_key
 from rxtriage.lookup.types import Normalized
 
 __all__ = [

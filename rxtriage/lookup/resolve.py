@@ -28,10 +28,10 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import OSA
 
+from rxtriage.formulary.keys import KIND_ORDER, name_key
 from rxtriage.lookup.fuzzy import name_similarity
-from rxtriage.lookup.keys import name_key
 from rxtriage.lookup.normalize import DATA_DIR, FORM_WORDS, SALT_WORDS, error_prone_abbreviations
-from rxtriage.lookup.types import DrugInfo, NameRow, Normalized, Resolution
+from rxtriage.lookup.types import Candidate, DrugInfo, NameRow, Normalized, Resolution
 
 __all__ = [
     "ACCEPT_MIN",
@@ -48,7 +48,6 @@ __all__ = [
     "resolve_fuzzy",
 ]
 
-KIND_ORDER = ("generic", "brand", "synonym", "co_name", "abbreviation")
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 # Thresholds, tuned on tests/lookup/data/labelled_names.yaml (see evaluate.py):
@@ -175,7 +174,7 @@ def is_not_medicine(norm: Normalized) -> bool:
     )
 
 
-def _candidate(drug: DrugInfo, score: float) -> dict[str, Any]:
+def _candidate(drug: DrugInfo, score: float) -> Candidate:
     return {
         "id": drug["id"],
         "generic_name": drug["generic_name"],
@@ -184,7 +183,7 @@ def _candidate(drug: DrugInfo, score: float) -> dict[str, Any]:
     }
 
 
-def _none(note: str | None, candidates: list[dict[str, Any]] | None = None, score: float = 0.0) -> Resolution:
+def _none(note: str | None, candidates: list[Candidate] | None = None, score: float = 0.0) -> Resolution:
     return Resolution(
         match="none",
         score=round(score, 4),

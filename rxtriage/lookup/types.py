@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
+__all__ = ["Candidate", "DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
 
 
 class DrugInfo(TypedDict):
@@ -25,11 +25,20 @@ class DrugInfo(TypedDict):
     pregnancy_avoid: bool
 
 
+class Candidate(TypedDict):
+    """A medicine offered for a name that did not resolve on its own (ambiguous, fuzzy, to confirm)."""
+
+    id: int
+    generic_name: str
+    display_name: str
+    score: float
+
+
 @dataclass(frozen=True)
 class NameRow:
     """One row of the names index, joined with its drug."""
 
-    name: str  # the name key (rxtriage.lookup.keys.name_key)
+    name: str  # the name key (rxtriage.formulary.keys.name_key)
     kind: str  # generic | brand | synonym | co_name | abbreviation
     drug: DrugInfo
 
@@ -59,7 +68,7 @@ class Resolution:
     score: float
     confirm: bool
     drug: DrugInfo | None
-    candidates: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
     note: str | None = None  # e.g. ambiguous, error_prone_abbreviation, not_a_medicine
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,7 +103,7 @@ class LookupResult:
     score: float
     confirm: bool
     drug: DrugInfo | None
-    candidates: list[dict[str, Any]]
+    candidates: list[Candidate]
     note: str | None = None
     strength_mg: float | None = None
     form: str | None = None

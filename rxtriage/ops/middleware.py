@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from rxtriage.ops.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from rxtriage.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 
 class MetricsMiddleware:

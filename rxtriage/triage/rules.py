@@ -765,7 +765,7 @@ def _red_flag_phrases(scan: RedFlagScan) -> list[str]:
 
 
 def decide(*, request: TriageInput, results: Sequence[LookupResult]) -> Decision:
-    """Route one request: ``results`` are ``lookup_many(request.names)``, in line order."""
+    """Route one request: ``results`` are ``lookup_many(names=request.names)``, in line order."""
     if len(results) != len(request.medications):
         raise ValueError(f"{len(results)} lookup results for {len(request.medications)} medications")
     facts = gather_facts(request, results)

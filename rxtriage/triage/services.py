@@ -1,9 +1,10 @@
 """Triage writes: decide a request, save it with its decision, review it.
 
-``triage_request`` decides without saving (used by ``rxtriage triage`` and the seed system's
-``categorize_prescription_request``); ``prescription_request_create`` decides and saves the request,
-its medication lines and the decision in one transaction, so a failure leaves nothing half-saved.
-Every path calls ``lookup_many`` exactly once for all the medications of a request.
+``triage_decide`` decides a ``TriageInput`` without saving (used by ``rxtriage triage``);
+``triage_request`` does the same for a validated body in the HTTP shape (and backs the seed system's
+``categorize_prescription_request`` in ``rxtriage.compat``); ``prescription_request_create`` decides
+and saves the request, its medication lines and the decision in one transaction, so a failure leaves
+nothing half-saved.  Every path calls ``lookup_many`` exactly once for all the medications of a request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from rxtriage.lookup.api import lookup_many
 from rxtriage.lookup.types import LookupResult
-from rxtriage.ops.metrics import TRIAGE_DECISIONS
+from rxtriage.metrics import TRIAGE_DECISIONS
 from rxtriage.triage.models import MedicationLine, PrescriptionRequest, ReviewDecision, Route, Status
 from rxtriage.triage.rules import decide
 from rxtriage.triage.selectors import user_role
@@ -26,10 +27,10 @@ from rxtriage.triage.types import Decision, TriageInput
 __all__ = [
     "ReviewFinal",
     "ReviewForbidden",
-    "categorize_prescription_request",
     "prescription_counts_refresh",
     "prescription_request_create",
     "prescription_request_review",
+    "triage_decide",
     "triage_request",
 ]
 
@@ -55,53 +56,22 @@ class ReviewFinal(Exception):
     """The request was already approved or declined."""
 
 
-def _triage(payload: Mapping[str, Any]) -> tuple[TriageInput, list[LookupResult], Decision]:
-    """Read the request, resolve all its medications in ONE lookup, decide."""
-    request = TriageInput.from_payload(payload)
-    results = lookup_many(request.names)
+def _triage(request: TriageInput) -> tuple[list[LookupResult], Decision]:
+    """Resolve all the request's medications in ONE lookup, decide."""
+    results = lookup_many(names=request.names)
     decision = decide(request=request, results=results)
     logger.debug("triage decision: route=%s reasons=%s", decision.route, decision.codes)
-    return request, results, decision
+    return results, decision
+
+
+def triage_decide(*, request: TriageInput) -> Decision:
+    """The decision for a request (nothing is saved); see :meth:`TriageInput.parse` for raw input."""
+    return _triage(request)[1]
 
 
 def triage_request(*, payload: Mapping[str, Any]) -> Decision:
-    """The decision for a request in the HTTP body's shape (nothing is saved)."""
-    return _triage(payload)[2]
-
-
-def _payload_of(request: Any) -> dict[str, Any]:
-    """The HTTP body shape of a payload dict, a saved request, or a seed-style request object."""
-    if isinstance(request, Mapping):
-        return dict(request)
-    raw = getattr(request, "raw", None)
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    medications = []
-    for item in getattr(request, "medications", None) or []:
-        if isinstance(item, str):
-            medications.append({"medicationName": item})
-        elif isinstance(item, Mapping):
-            medications.append(dict(item))
-        else:
-            name = getattr(item, "medicationName", None) or getattr(item, "medication_name", None)
-            medications.append(
-                {
-                    "medicationName": name or getattr(item, "name", "") or "",
-                    "strength": getattr(item, "strength", "") or "",
-                    "form": getattr(item, "form", "") or "",
-                    "dosage": getattr(item, "dosage", "") or "",
-                }
-            )
-    return {
-        "medications": medications,
-        "symptoms": getattr(request, "symptoms", "") or "",
-        "duration": getattr(request, "duration", "") or "",
-    }
-
-
-def categorize_prescription_request(request: Any) -> dict[str, Any]:
-    """The seed system's name: the decision (as a dict) for a payload dict or a request-like object."""
-    return triage_request(payload=_payload_of(request)).as_dict()
+    """The decision for a request in the HTTP body's shape, already validated (nothing is saved)."""
+    return triage_decide(request=TriageInput.from_payload(payload))
 
 
 def _line(position: int, item: Mapping[str, Any], result: LookupResult) -> MedicationLine:
@@ -129,7 +99,8 @@ def prescription_request_create(
 
     ``payload`` is the validated body; ``raw`` the body exactly as sent (defaults to ``payload``).
     """
-    request, results, decision = _triage(payload)
+    request = TriageInput.from_payload(payload)
+    results, decision = _triage(request)
     items = list(payload.get("medications") or [])
     with transaction.atomic():
         obj = PrescriptionRequest.objects.create(

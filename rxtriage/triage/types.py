@@ -13,8 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rxtriage.lookup.types import LookupResult
+from rxtriage.triage import limits
 
-__all__ = ["Decision", "MedicationInput", "PatientInfo", "Reason", "TriageInput", "medication_dict"]
+__all__ = [
+    "Decision",
+    "MedicationInput",
+    "PatientInfo",
+    "Reason",
+    "TriageInput",
+    "TriageInputError",
+    "medication_dict",
+]
+
+
+class TriageInputError(ValueError):
+    """A request the triage service does not accept; ``code`` is stable, ``field`` says where."""
+
+    def __init__(self, message: str, *, field: str, code: str = "validation_error") -> None:
+        super().__init__(f"{field}: {message}")
+        self.code = code
+        self.field = field
 
 
 def _text(value: Any) -> str | None:
@@ -40,6 +58,41 @@ def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _strict_text(
+    data: Mapping[str, Any], key: str, *, field: str, max_chars: int, required: bool = False
+) -> str:
+    """``data[key]``: a JSON string of at most ``max_chars`` without NUL characters; a required one must
+    not be blank, a missing optional one is ``""``."""
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise TriageInputError("Must be a string.", field=field)
+    if "\x00" in value:
+        raise TriageInputError("NUL characters are not allowed.", field=field)
+    if len(value) > max_chars:
+        raise TriageInputError(f"At most {max_chars} characters.", field=field)
+    if required and not value.strip():
+        raise TriageInputError("Must not be blank.", field=field)
+    return value
+
+
+def _strict_number(data: Mapping[str, Any], key: str, *, low: float, high: float) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise TriageInputError(f"Must be a number from {low} to {high}.", field=f"patient.{key}")
+    return float(value)
+
+
+def _strict_flag(data: Mapping[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise TriageInputError("Must be true or false.", field=f"patient.{key}")
+    return value
+
+
 @dataclass(frozen=True)
 class MedicationInput:
     """One medication line as the patient typed it."""
@@ -56,6 +109,23 @@ class MedicationInput:
             strength=_text(data.get("strength")),
             form=_text(data.get("form")),
             dosage=_text(data.get("dosage")),
+        )
+
+    @classmethod
+    def parse(cls, data: Any, *, position: int) -> MedicationInput:
+        """One line of a request as sent, checked strictly (see :meth:`TriageInput.parse`)."""
+        where = f"medications.{position}"
+        if not isinstance(data, Mapping):
+            raise TriageInputError("Must be an object.", field=where)
+
+        def text(key: str, max_chars: int, required: bool = False) -> str:
+            return _strict_text(data, key, field=f"{where}.{key}", max_chars=max_chars, required=required)
+
+        return cls(
+            name=text("medicationName", limits.MAX_NAME_CHARS, required=True),
+            strength=_text(text("strength", limits.MAX_STRENGTH_CHARS)),
+            form=_text(text("form", limits.MAX_FORM_CHARS)),
+            dosage=_text(text("dosage", limits.MAX_DOSAGE_CHARS)),
         )
 
 
@@ -76,6 +146,20 @@ class PatientInfo:
             weight_kg=_number(data.get("weightKg", data.get("weight_kg"))),
             pregnant=_flag(data.get("pregnant")),
             breastfeeding=_flag(data.get("breastfeeding")),
+        )
+
+    @classmethod
+    def parse(cls, data: Any) -> PatientInfo:
+        """The ``patient`` object as sent, checked strictly."""
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise TriageInputError("Must be an object.", field="patient")
+        return cls(
+            age_years=_strict_number(data, "ageYears", low=0, high=limits.MAX_AGE_YEARS),
+            weight_kg=_strict_number(data, "weightKg", low=limits.MIN_WEIGHT_KG, high=limits.MAX_WEIGHT_KG),
+            pregnant=_strict_flag(data, "pregnant"),
+            breastfeeding=_strict_flag(data, "breastfeeding"),
         )
 
 
@@ -102,6 +186,28 @@ class TriageInput:
             symptoms=str(data.get("symptoms") or ""),
             duration=str(data.get("duration") or ""),
             patient=PatientInfo.from_payload(data.get("patient")),
+        )
+
+    @classmethod
+    def parse(cls, data: Any) -> TriageInput:
+        """A request as sent (the HTTP body's shape), checked strictly against the request limits.
+
+        Accepts what ``POST /api/prescriptions/requests/`` accepts: 1 to ``MAX_MEDICATIONS`` lines,
+        each with a non-blank ``medicationName``; strings only where strings are expected, within
+        their limits, without NUL characters.  Raises :class:`TriageInputError` otherwise.
+        """
+        if not isinstance(data, Mapping):
+            raise TriageInputError("Must be an object.", field="request")
+        lines = data.get("medications")
+        if not isinstance(lines, list) or not lines:
+            raise TriageInputError("At least one medication is needed.", field="medications")
+        if len(lines) > limits.MAX_MEDICATIONS:
+            raise TriageInputError(f"At most {limits.MAX_MEDICATIONS} medications.", field="medications")
+        return cls(
+            medications=tuple(MedicationInput.parse(line, position=i) for i, line in enumerate(lines)),
+            symptoms=_strict_text(data, "symptoms", field="symptoms", max_chars=limits.MAX_SYMPTOMS_CHARS),
+            duration=_strict_text(data, "duration", field="duration", max_chars=limits.MAX_DURATION_CHARS),
+            patient=PatientInfo.parse(data.get("patient")),
         )
 
 

@@ -9,13 +9,13 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
+from rxtriage.compat import categorize_prescription_request
 from rxtriage.lookup.api import lookup_many
 from rxtriage.triage.models import PrescriptionRequest
 from rxtriage.triage.selectors import prescription_request_get, prescription_request_list, user_role
 from rxtriage.triage.services import (
     ReviewFinal,
     ReviewForbidden,
-    categorize_prescription_request,
     prescription_request_review,
     triage_request,
 )

@@ -142,7 +142,7 @@ def test_hyoscine_salts_are_two_medicines():
     ],
 )
 def test_other_names_and_brands_belong_to_their_medicine(name, generic):
-    from rxtriage.lookup.keys import name_key
+    from rxtriage.formulary.keys import name_key
 
     assert NAME_OWNERS.get(name_key(name)) == {generic}
 

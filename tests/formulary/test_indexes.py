@@ -43,7 +43,7 @@ def _plan(sql: str, params: list[object]) -> str:
 
 
 def test_an_exact_lookup_uses_the_names_index(big_formulary):
-    from rxtriage.lookup.api import _EXACT_SQL
+    from rxtriage.lookup.engine import _EXACT_SQL
 
     plan = _plan(_EXACT_SQL.format(names="= ANY(%s)"), [[_name(4242), "panadol"]])
     assert "drugname_name_drug_uniq" in plan, plan

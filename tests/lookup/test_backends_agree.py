@@ -16,7 +16,7 @@ class LookupResolver:
         self.lookup = lookup
 
     def resolve(self, text: str) -> LookupResult:
-        return self.lookup.lookup_one(text)
+        return self.lookup.lookup_one(name=text)
 
 
 def _run(cache, backend: str) -> EvalReport:  # type: ignore[no-untyped-def]

@@ -98,11 +98,11 @@ def _assert_answers_and_opens(cache: DrugCache, counting: CountingRedis) -> None
     lookup = DrugLookup(cache, fuzzy_backend="memory")
     cache.l1_enabled = False  # every lookup must try L2
     for _ in range(3):
-        assert lookup.lookup_one("Panadol").drug["generic_name"] == "paracetamol"
+        assert lookup.lookup_one(name="Panadol").drug["generic_name"] == "paracetamol"
     assert cache.breaker.state == "open"
     attempts = counting.attempts
     for _ in range(20):
-        assert lookup.lookup_one("Flagyl").drug["generic_name"] == "metronidazole"
+        assert lookup.lookup_one(name="Flagyl").drug["generic_name"] == "metronidazole"
     assert counting.attempts == attempts, "an open breaker must not call Redis"
     assert cache.stats["l2"].errors >= 3
     assert cache.stats["l2"].skipped >= 20
@@ -126,7 +126,7 @@ def test_the_breaker_probes_once_after_its_reset_time(formulary):
     assert cache.breaker.state == "half_open"
     lookup = DrugLookup(cache, fuzzy_backend="memory")
     attempts = counting.attempts
-    lookup.lookup_one("Ventolin")
+    lookup.lookup_one(name="Ventolin")
     assert counting.attempts == attempts + 1  # one probe (MGET); it fails, so no write-back follows
     assert cache.breaker.state == "open"
 
@@ -143,10 +143,10 @@ def test_the_breaker_closes_by_itself_when_redis_returns(formulary):
     cache.prefix = "rxtest:breaker:"
     clock.now += 5.0
     lookup = DrugLookup(cache, fuzzy_backend="memory")
-    assert lookup.lookup_one("Septrin").drug is not None
+    assert lookup.lookup_one(name="Septrin").drug is not None
     assert cache.breaker.state == "closed"
     attempts = counting.attempts
-    lookup.lookup_one("Septrin")
+    lookup.lookup_one(name="Septrin")
     assert counting.attempts == attempts + 1  # back on Redis: served by one MGET
     keys = list(counting.client.scan_iter(match="rxtest:breaker:*"))
     if keys:

@@ -25,7 +25,7 @@ django.setup()
 from rxtriage.lookup.api import lookup_one
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline:
-    schedule = lookup_one(sys.argv[1]).drug["schedule"]
+    schedule = lookup_one(name=sys.argv[1]).drug["schedule"]
     print(f"{time.time():.3f} {schedule}", flush=True)
     if schedule == "controlled":
         break

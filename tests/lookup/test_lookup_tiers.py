@@ -66,22 +66,22 @@ def test_a_cold_batch_costs_one_query_and_a_repeat_costs_none(
     formulary, frozen_version, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
-        first = lookup_many(EXACT_NAMES)
+        first = lookup_many(names=EXACT_NAMES)
     assert all(r.drug is not None for r in first), [r.as_dict() for r in first if r.drug is None]
     with django_assert_num_queries(0):
-        again = lookup_many(EXACT_NAMES)
+        again = lookup_many(names=EXACT_NAMES)
     assert [r.drug for r in again] == [r.drug for r in first]
 
 
 def test_the_batch_size_does_not_change_the_query_count(formulary, frozen_version, django_assert_num_queries):
     names = [d.generic_name for d in Drug.objects.order_by("id")[:60]]
     with django_assert_num_queries(1):
-        results = lookup_many(names)
+        results = lookup_many(names=names)
     assert [r.drug["generic_name"] if r.drug else None for r in results] == names
 
 
 def test_results_keep_input_order_and_duplicates(formulary, frozen_version):
-    results = lookup_many(["flagyl", "panadol", "flagyl"])
+    results = lookup_many(names=["flagyl", "panadol", "flagyl"])
     assert [r.input for r in results] == ["flagyl", "panadol", "flagyl"]
     assert results[0].drug == results[2].drug
     assert results[0].drug["generic_name"] == "metronidazole"
@@ -91,26 +91,26 @@ def test_results_keep_input_order_and_duplicates(formulary, frozen_version):
 def test_a_formulary_write_makes_the_next_lookup_query_again(
     formulary, frozen_version, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    assert lookup_one("ibuprofen").drug["schedule"] != "controlled"
+    assert lookup_one(name="ibuprofen").drug["schedule"] != "controlled"
     drug = Drug.objects.get(generic_name="ibuprofen")
     drug.schedule, drug.controlled_basis = "controlled", "ng_national"
     with django_capture_on_commit_callbacks(execute=True):
         drug_save(drug=drug)
     with django_assert_num_queries(1):
-        after = lookup_one("Ibuprofen 400mg")
+        after = lookup_one(name="Ibuprofen 400mg")
     assert after.drug["schedule"] == "controlled"
 
 
 def test_not_found_names_are_cached_too(formulary, frozen_version, django_assert_num_queries):
-    lookup_many(["banana"])
+    lookup_many(names=["banana"])
     with django_assert_num_queries(0):
-        result = lookup_one("banana")
+        result = lookup_one(name="banana")
     assert result.drug is None and result.match == "none"
 
 
 @pytest.mark.redis
 def test_a_batch_makes_one_redis_round_trip_to_read_and_one_to_write(formulary, counted_redis):
-    lookup_many(EXACT_NAMES)
+    lookup_many(names=EXACT_NAMES)
     assert counted_redis.round_trips == ["MGET", "PIPELINE"]
 
 
@@ -118,11 +118,11 @@ def test_a_batch_makes_one_redis_round_trip_to_read_and_one_to_write(formulary, 
 def test_another_process_is_served_by_redis_without_the_database(
     formulary, counted_redis, frozen_version, django_assert_num_queries
 ):
-    first = lookup_many(EXACT_NAMES)
+    first = lookup_many(names=EXACT_NAMES)
     frozen_version.l1_clear()  # what a fresh worker process sees: an empty L1, a warm Redis
     counted_redis.round_trips.clear()
     with django_assert_num_queries(0):
-        second = lookup_many(EXACT_NAMES)
+        second = lookup_many(names=EXACT_NAMES)
     assert counted_redis.round_trips == ["MGET"]
     assert [r.drug for r in second] == [r.drug for r in first]
 
@@ -131,7 +131,7 @@ def test_another_process_is_served_by_redis_without_the_database(
 def test_cached_values_are_plain_json_without_the_typed_text(formulary, counted_redis, frozen_version):
     import json
 
-    lookup_many(["Panadol for my son Emeka"])
+    lookup_many(names=["Panadol for my son Emeka"])
     client = frozen_version.client()
     keys = list(client.scan_iter(match=frozen_version.prefix + "*"))
     assert keys
@@ -162,7 +162,7 @@ def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, froz
         from django.db import connection
 
         try:
-            results.append(lookup.lookup_one("Augmentin 625"))
+            results.append(lookup.lookup_one(name="Augmentin 625"))
         finally:
             connection.close()
 
@@ -182,17 +182,17 @@ def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, froz
 def test_without_l1_every_lookup_goes_to_the_next_tier(formulary, frozen_version, django_assert_num_queries):
     cache = DrugCache(read_version=lambda: 1, l1_enabled=False, prefix=frozen_version.prefix)
     lookup = DrugLookup(cache, fuzzy_backend="memory")
-    lookup.lookup_one("panadol")
+    lookup.lookup_one(name="panadol")
     with django_assert_num_queries(1):
-        assert lookup.lookup_one("panadol").drug["generic_name"] == "paracetamol"
+        assert lookup.lookup_one(name="panadol").drug["generic_name"] == "paracetamol"
 
 
 def test_a_rolled_back_write_leaves_the_cache_as_it_was(formulary, frozen_version):
-    before = lookup_one("diazepam").drug
+    before = lookup_one(name="diazepam").drug
     with pytest.raises(RuntimeError), transaction.atomic():
         drug = Drug.objects.get(generic_name="diazepam")
         drug.schedule = "otc"
         drug_save(drug=drug)
         raise RuntimeError("abort")
-    assert lookup_one("diazepam").drug == before
+    assert lookup_one(name="diazepam").drug == before
     assert default_lookup.cache is frozen_version

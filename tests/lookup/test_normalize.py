@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rxtriage.lookup.keys import name_key
+from rxtriage.formulary.keys import name_key
 from rxtriage.lookup.normalize import normalize
 
 pytestmark: list[object] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bench.evaluate import InMemoryResolver
-from rxtriage.lookup.keys import name_key
+from rxtriage.formulary.keys import name_key
 from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.resolve import (
     accept_threshold,

@@ -31,7 +31,7 @@ needs_django = pytest.mark.skipif(
 def _resolved(request: TriageInput) -> list[Any]:
     from rxtriage.lookup.api import lookup_many  # needs the Django app registry
 
-    return lookup_many(request.names)
+    return lookup_many(names=request.names)
 
 
 def _explain(decision: Decision) -> str:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             names.extend(line.strip() for line in text.splitlines() if line.strip())
         if not names:
             raise CommandError("give at least one NAME or --file PATH")
-        results = [r.as_dict() for r in lookup_many(names)]
+        results = [r.as_dict() for r in lookup_many(names=names)]
         if options["json"]:
             self.stdout.write(json.dumps(results, ensure_ascii=False))
             return

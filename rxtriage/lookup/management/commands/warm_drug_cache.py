@@ -26,6 +26,6 @@ class Command(BaseCommand):
         ) as bar:
             for start in range(0, len(names), batch):
                 chunk = names[start : start + batch]
-                lookup_many(chunk)
+                lookup_many(names=chunk)
                 bar.update(len(chunk))
         self.stdout.write(f"warmed {len(names)} names of {len(drugs)} medicines")

@@ -1,7 +1,7 @@
 """``rxtriage triage [--json] FILE|-``: triage a request in the HTTP body's shape and print the decision.
 
-The request is validated by the API's own input serializer, so the command accepts exactly what
-``POST /api/prescriptions/requests/`` accepts.  Nothing is saved.
+The request is checked by the triage service's own input type (``TriageInput.parse``), against the
+same request limits as ``POST /api/prescriptions/requests/``.  Nothing is saved.
 """
 
 from __future__ import annotations
@@ -11,26 +11,24 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.exceptions import ValidationError
 
-from rxtriage.api.errors import validation_error_body
-from rxtriage.api.limits import MAX_BODY_BYTES
-from rxtriage.api.serializers import PrescriptionRequestInputSerializer
-from rxtriage.triage.services import triage_request
+from rxtriage.triage.limits import MAX_REQUEST_BYTES
+from rxtriage.triage.services import triage_decide
+from rxtriage.triage.types import TriageInput, TriageInputError
 
 
 def _read(source: str) -> bytes:
     try:
         if source == "-":
-            return sys.stdin.buffer.read(MAX_BODY_BYTES + 1)
+            return sys.stdin.buffer.read(MAX_REQUEST_BYTES + 1)
         with open(source, "rb") as handle:
-            return handle.read(MAX_BODY_BYTES + 1)
+            return handle.read(MAX_REQUEST_BYTES + 1)
     except OSError as exc:
         raise CommandError(f"cannot read {source}: {exc.strerror}") from exc
 
 
 def _parse(data: bytes) -> Any:
-    if len(data) > MAX_BODY_BYTES:
+    if len(data) > MAX_REQUEST_BYTES:
         raise CommandError("request_too_large: the request is larger than 64 KB")
     try:
         return json.loads(data.decode("utf-8"))
@@ -59,12 +57,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         body = _parse(_read(options["source"]))
-        serializer = PrescriptionRequestInputSerializer(data=body)
         try:
-            serializer.is_valid(raise_exception=True)
-        except ValidationError as exc:
-            raise CommandError(f"validation_error: {validation_error_body(exc)['error']['message']}") from exc
-        decision = triage_request(payload=dict(serializer.validated_data)).as_dict()
+            request = TriageInput.parse(body)
+        except TriageInputError as exc:
+            raise CommandError(f"{exc.code}: the request is not valid: {exc}") from exc
+        decision = triage_decide(request=request).as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(decision, indent=2, ensure_ascii=False))
         else:

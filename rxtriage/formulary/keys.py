@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean_text", "fold_spelling", "name_key"]
+__all__ = ["KIND_ORDER", "clean_text", "fold_spelling", "kind_rank", "name_key"]
+
+# The kinds of a names-index row, most specific first (``NameKind``'s order): an exact match of an
+# earlier kind wins, and autocomplete ranks by it.
+KIND_ORDER: tuple[str, ...] = ("generic", "brand", "synonym", "co_name", "abbreviation")
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 # Order matters: longer patterns first.
 _SPELLING_RULES: tuple[tuple[str, str], ...] = (
@@ -54,3 +59,8 @@ def fold_spelling(word: str) -> str:
 def name_key(text: str) -> str:
     """The names-index key of a medicine name: cleaned, spelling-folded words."""
     return " ".join(fold_spelling(word) for word in clean_text(text).split(" ") if word)
+
+
+def kind_rank(kind: str) -> int:
+    """The rank of a name kind in :data:`KIND_ORDER` (an unknown kind ranks last)."""
+    return _KIND_RANK.get(kind, len(KIND_ORDER))
