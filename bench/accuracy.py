@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from bench.timing import summary
+from devtools.stats import summary
 from rxtriage.formulary.datafile import DrugRecord, read_records
 from rxtriage.formulary.keys import name_key
 

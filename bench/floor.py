@@ -14,7 +14,8 @@ from typing import Any
 
 from django.db import connection
 
-from bench.timing import summary, timed
+from bench.timing import timed
+from devtools.stats import summary
 
 __all__ = ["floor_suite"]
 

@@ -1,106 +1,32 @@
 """HTTP load: the triage endpoint against a trivial endpoint of the same app, on loopback.
 
-The server is ``rxtriage serve`` (gunicorn) on a free loopback port, started with the bench's own
-environment.  The load is closed-loop and bounded in time and requests: ``connections`` clients each
-send a request, wait for the answer and send the next.  It is made by ``wrk`` when ``which wrk`` finds
-it, else by the asyncio load generator below (no root needed).  Connections are kept alive when the
-server allows it; gunicorn's sync workers close each one after the response, and then the client
-reconnects (the connect is part of that request's latency, as with wrk).
+The server is ``rxtriage serve`` (gunicorn) on a free loopback port (``devtools.appserver``), started
+with the bench's own environment.  The load is closed-loop and bounded in time and requests:
+``connections`` clients each send a request, wait for the answer and send the next.  It is made by
+``wrk`` when ``which wrk`` finds it, else by the tools' load generator (``devtools.load``, no root
+needed).  Connections are kept alive when the server allows it; gunicorn's sync workers close each one
+after the response, and then the client reconnects (the connect is part of that request's latency, as
+with wrk).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.timing import summary
+from devtools.appserver import AppServer
+from devtools.load import Request, bearer, run_load
+from devtools.stats import summary
 
-__all__ = ["LoadResult", "Server", "load_run", "worker_peak_rss_mb"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """``rxtriage serve`` on loopback, as a child process of this one (stopped with SIGTERM)."""
-
-    def __init__(self, *, env: dict[str, str], workers: int) -> None:
-        self.env, self.workers = env, workers
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        handle, name = tempfile.mkstemp(prefix="rxtriage-bench-serve-", suffix=".log")
-        os.close(handle)
-        self.log_path = Path(name)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> None:
-        argv = [sys.executable, "-m", "rxtriage.cli", "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--workers", str(self.workers)]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                argv, env=self.env, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as answer:
-                    if answer.status == 200 and len(self.worker_pids()) >= self.workers:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the server did not answer within {timeout:.0f} s: {self.log_tail()}")
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return " | ".join(text[-lines:])
-
-    def worker_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        self.log_path.unlink(missing_ok=True)
+__all__ = ["LoadFigures", "load_run", "worker_peak_rss_mb"]
 
 
 def worker_peak_rss_mb(pids: Sequence[int]) -> dict[str, float]:
@@ -117,11 +43,11 @@ def worker_peak_rss_mb(pids: Sequence[int]) -> dict[str, float]:
     return peaks
 
 
-# --- the asyncio load generator -----------------------------------------------------------------------
+# --- figures ----------------------------------------------------------------------------------------
 
 
 @dataclass
-class LoadResult:
+class LoadFigures:
     tool: str
     connections: int
     seconds: float
@@ -147,94 +73,31 @@ class LoadResult:
         }
 
 
-def _request_bytes(method: str, path: str, token: str, body: bytes | None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Authorization: Bearer {token}",
-             "Accept: application/json", "Connection: keep-alive"]  # fmt: skip
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """Read one response; (status, the server keeps the connection open)."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            headers[name.strip().lower()] = value.strip().lower()
-    if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding") == "chunked":
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    keep = headers.get("connection") != "close" and lines[0].startswith("HTTP/1.1")
-    return status, keep
-
-
-async def _client(
-    port: int,
-    requests: Sequence[bytes],
-    offset: int,
-    deadline: float,
-    limit: list[int],
-    result: LoadResult,
-    expect: int,
-) -> None:
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
-    i = offset
-    loop = asyncio.get_running_loop()
-    while loop.time() < deadline and limit[0] > 0:
-        limit[0] -= 1
-        payload = requests[i % len(requests)]
-        i += 1
-        start = time.perf_counter_ns()
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            assert reader is not None
-            writer.write(payload)
-            status, keep = await asyncio.wait_for(_read_response(reader), timeout=30)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-            result.errors += 1
-            result.status["error"] = result.status.get("error", 0) + 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
-            continue
-        result.samples_ns.append(time.perf_counter_ns() - start)
-        result.requests += 1
-        result.status[str(status)] = result.status.get(str(status), 0) + 1
-        if status != expect:
-            result.errors += 1
-        if not keep:
-            writer.close()
-            reader = writer = None
-    if writer is not None:
-        writer.close()
-
-
-async def _python_load(
-    port: int, requests: Sequence[bytes], connections: int, seconds: float, max_requests: int, expect: int
-) -> LoadResult:
-    result = LoadResult(
-        tool="python-asyncio", connections=connections, seconds=0.0, requests=0, errors=0, status={}
+def _python_load(
+    port: int, requests: Sequence[Request], connections: int, seconds: float, max_requests: int, expect: int
+) -> LoadFigures:
+    result = run_load(
+        port,
+        lambda client, i: requests[(client * 7 + i) % len(requests)],
+        clients=connections,
+        max_requests=max_requests,
+        max_seconds=seconds,
+        timeout=30,
     )
-    loop = asyncio.get_running_loop()
-    limit = [max_requests]
-    started = loop.time()
-    deadline = started + seconds
-    await asyncio.gather(
-        *(_client(port, requests, n * 7, deadline, limit, result, expect) for n in range(connections))
+    status: dict[str, int] = {}
+    for sample in result.samples:
+        label = str(sample.status) if sample.status else "error"
+        status[label] = status.get(label, 0) + 1
+    answered = [s for s in result.samples if s.status]
+    return LoadFigures(
+        tool="python-threads",
+        connections=connections,
+        seconds=result.seconds,
+        requests=len(answered),
+        errors=sum(1 for s in result.samples if s.status != expect),
+        status=status,
+        samples_ns=[round(s.latency_ms * 1_000_000) for s in answered],
     )
-    result.seconds = loop.time() - started
-    return result
 
 
 # --- wrk ----------------------------------------------------------------------------------------------
@@ -274,7 +137,7 @@ def _wrk_load(
     bodies: Sequence[bytes],
     connections: int,
     seconds: float,
-) -> LoadResult:
+) -> LoadFigures:
     lua_bodies = ", ".join(json.dumps(body.decode()) for body in bodies) if bodies else '""'
     script = _WRK_SCRIPT % (lua_bodies, method, path, token, method, path, token)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -301,13 +164,13 @@ def _wrk_load(
         "p99_us": pct.get("99", 0.0) * 1000 if pct else None,
         "mean_us": _wrk_ms(mean.group(1)) * 1000 if mean else None,
     }
-    return LoadResult(tool="wrk", connections=connections, seconds=duration, requests=requests, errors=errors,
-                      status={}, latency=latency)  # fmt: skip
+    return LoadFigures(tool="wrk", connections=connections, seconds=duration, requests=requests,
+                       errors=errors, status={}, latency=latency)  # fmt: skip
 
 
 def load_run(
     *,
-    server: Server,
+    server: AppServer,
     method: str,
     path: str,
     token: str,
@@ -317,14 +180,15 @@ def load_run(
     max_requests: int,
     expect: int,
     tool: str = "auto",
-) -> LoadResult:
+) -> LoadFigures:
     """A bounded closed-loop load: ``connections`` clients for ``seconds`` (at most ``max_requests``)."""
     wrk = shutil.which("wrk") if tool in ("auto", "wrk") else None
     if tool == "wrk" and wrk is None:
         raise RuntimeError("--http-tool wrk: wrk is not installed")
     if wrk:
         return _wrk_load(wrk, server.base, method, path, token, bodies, connections, seconds)
-    requests = [_request_bytes(method, path, token, body) for body in bodies] or [
-        _request_bytes(method, path, token, None)
+    headers = {**bearer(token), "Accept": "application/json"}
+    requests = [Request(method, path, json.loads(body), headers) for body in bodies] or [
+        Request(method, path, None, headers)
     ]
-    return asyncio.run(_python_load(server.port, requests, connections, seconds, max_requests, expect))
+    return _python_load(server.port, requests, connections, seconds, max_requests, expect)

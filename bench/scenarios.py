@@ -34,7 +34,8 @@ from django.db import connection
 
 from bench.control import control_lookup
 from bench.generator import NON_MEDICINES, MixItem, mix_stream, rank_by_commonness, typo
-from bench.timing import counted, summary, timed, timed_rounds
+from bench.timing import counted, timed, timed_rounds
+from devtools.stats import summary
 from rxtriage.formulary.datafile import DrugRecord
 from rxtriage.formulary.selectors import formulary_version_get
 from rxtriage.lookup.api import DrugLookup

@@ -1,4 +1,5 @@
-"""Timing and counting: tight timed loops, percentiles, database queries and Redis round trips.
+"""Timing and counting: tight timed loops, database queries and Redis round trips (percentiles and
+summaries: ``devtools.stats``).
 
 Timed loops and counted loops are separate passes: capturing queries turns Django's debug cursor on,
 which costs time, so nothing is counted while it is timed.
@@ -7,7 +8,6 @@ which costs time, so nothing is counted while it is timed.
 from __future__ import annotations
 
 import gc
-import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,27 +15,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-__all__ = ["CountingRedis", "counted", "summary", "timed", "timed_rounds"]
-
-
-def _rank(ordered: Sequence[int], p: float) -> int:
-    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
-
-
-def summary(samples_ns: Sequence[int]) -> dict[str, Any]:
-    """n, p50/p95/p99, mean, min and max in microseconds (nearest-rank percentiles)."""
-    if not samples_ns:
-        return {"n": 0, "p50_us": None, "p95_us": None, "p99_us": None, "mean_us": None}
-    ordered = sorted(samples_ns)
-    return {
-        "n": len(ordered),
-        "p50_us": round(_rank(ordered, 0.50) / 1000, 2),
-        "p95_us": round(_rank(ordered, 0.95) / 1000, 2),
-        "p99_us": round(_rank(ordered, 0.99) / 1000, 2),
-        "mean_us": round(sum(ordered) / len(ordered) / 1000, 2),
-        "min_us": round(ordered[0] / 1000, 2),
-        "max_us": round(ordered[-1] / 1000, 2),
-    }
+__all__ = ["CountingRedis", "counted", "timed", "timed_rounds"]
 
 
 def timed(

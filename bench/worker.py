@@ -106,7 +106,8 @@ def _token() -> str:
 
 
 def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], None]) -> dict[str, Any]:
-    from bench.httpload import Server, load_run, worker_peak_rss_mb
+    from bench.httpload import load_run, worker_peak_rss_mb
+    from devtools.appserver import AppServer
 
     http = spec["http"]
     try:
@@ -114,7 +115,7 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
     except Exception as exc:  # the API is not there (yet)
         return {"skipped": f"no API token: {type(exc).__name__}: {exc}"}
     bodies = _triage_bodies(mix, 200, spec["seed"])
-    server = Server(env=dict(os.environ), workers=http["workers"])
+    server = AppServer(dict(os.environ), workers=http["workers"], name="bench", access_log=False)
     progress(f"HTTP: starting rxtriage serve with {http['workers']} workers")
     server.start()
     out: dict[str, Any] = {"workers": http["workers"], "endpoints": {"ping": {}, "triage": {}}}
@@ -140,7 +141,7 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
         peaks = worker_peak_rss_mb(pids)
         out["worker_peak_rss_mb"] = peaks
         out["worker_peak_rss_mb_max"] = max(peaks.values()) if peaks else None
-        out["master_peak_rss_mb"] = worker_peak_rss_mb([server.process.pid]).get(str(server.process.pid))  # type: ignore[union-attr]
+        out["master_peak_rss_mb"] = worker_peak_rss_mb([server.proc.pid]).get(str(server.proc.pid))  # type: ignore[union-attr]
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc} {server.log_tail(5)}"
     finally:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from devtools.load import bearer, http_call
 from drills.context import DrillContext
-from drills.harness import bearer, http_call, run_agent
+from drills.harness import run_agent
 from drills.workload import triage_body
 
 NAME = "auth_matrix"

@@ -14,8 +14,9 @@ import secrets
 from collections import Counter
 from typing import Any
 
+from devtools.load import Request, Sample, bearer, run_load, summarize
 from drills.context import DrillContext
-from drills.harness import Request, Sample, bearer, run_agent, run_load, summarize
+from drills.harness import run_agent
 from drills.workload import EXACT_NAMES, triage_body
 
 NAME = "concurrency"

@@ -13,13 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drills.harness import (
-    AppServer,
-    PostgresCluster,
-    RedisServer,
-    app_environment,
-    run_command,
-)
+from devtools.appserver import AppServer
+from drills.harness import PostgresCluster, RedisServer, app_environment, run_command
 
 __all__ = ["DrillContext"]
 
@@ -85,7 +80,7 @@ class DrillContext:
 
     def app(self, env: dict[str, str], workers: int, name: str) -> AppServer:
         self.log(f"starting rxtriage serve with {workers} workers ({name})")
-        return AppServer(env, self.workdir, workers=workers, name=name).start()
+        return AppServer(env, workdir=self.workdir, workers=workers, name=name).start()
 
     def close(self) -> None:
         if self._cluster is not None:

@@ -15,16 +15,9 @@ import re
 import time
 from typing import Any
 
+from devtools.load import Request, background_load, bearer, http_call, run_load, summarize
 from drills.context import DrillContext
-from drills.harness import (
-    Request,
-    background_load,
-    bearer,
-    http_call,
-    run_agent,
-    run_load,
-    summarize,
-)
+from drills.harness import run_agent
 from drills.workload import triage_body
 
 NAME = "formulary_change"

@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devtools.load import bearer, http_call
 from drills.context import DrillContext
-from drills.harness import Missing, bearer, http_call, run_command
+from drills.harness import Missing, run_command
 from drills.workload import triage_body
 
 NAME = "fuzzing"

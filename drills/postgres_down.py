@@ -16,8 +16,10 @@ import time
 from collections import Counter
 from typing import Any
 
+from devtools.load import Request, Sample, background_load, bearer, summarize
+from devtools.processes import wait_until
 from drills.context import DrillContext
-from drills.harness import Request, Sample, background_load, bearer, run_agent, summarize, wait_until
+from drills.harness import run_agent
 from drills.workload import lookup_mix
 
 NAME = "postgres_down"
@@ -142,7 +144,7 @@ def run(ctx: DrillContext) -> dict[str, Any]:
 
 def _serves(port: int, token: str) -> bool:
     """The app answers /readyz 200 and a triage request 201 again."""
-    from drills.harness import http_call
+    from devtools.load import http_call
     from drills.workload import triage_body
 
     if http_call(port, "GET", "/readyz", timeout=5)[0] != 200:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from devtools.load import bearer, http_call
 from drills.context import DrillContext
-from drills.harness import RedisServer, bearer, http_call, run_agent
+from drills.harness import RedisServer, run_agent
 from drills.workload import EXACT_NAMES, triage_body
 
 NAME = "privacy"

@@ -16,16 +16,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from devtools.load import background_load, run_load, summarize
+from devtools.processes import wait_until
 from drills.context import DrillContext
-from drills.harness import (
-    HungListener,
-    RedisServer,
-    background_load,
-    run_agent,
-    run_load,
-    summarize,
-    wait_until,
-)
+from drills.harness import HungListener, RedisServer, run_agent
 from drills.redis_killed import CLIENTS, PAUSE_S, RECOVERY_BOUND_S, WORKERS, redis_used
 from drills.workload import lookup_mix
 

@@ -17,16 +17,10 @@ import time
 from functools import partial
 from typing import Any
 
+from devtools.load import Sample, background_load, run_load, summarize
+from devtools.processes import wait_until
 from drills.context import DrillContext
-from drills.harness import (
-    RedisServer,
-    Sample,
-    background_load,
-    run_agent,
-    run_load,
-    summarize,
-    wait_until,
-)
+from drills.harness import RedisServer, run_agent
 from drills.workload import lookup_mix
 
 NAME = "redis_killed"

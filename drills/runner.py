@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, TextIO
 
+from devtools.processes import stop_everything
 from drills import (
     auth_matrix,
     concurrency,
@@ -32,7 +33,7 @@ from drills import (
     redis_killed,
 )
 from drills.context import DrillContext
-from drills.harness import Missing, stop_everything
+from drills.harness import Missing
 
 __all__ = ["DRILLS", "machine", "run"]
 

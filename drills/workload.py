@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drills.harness import Request, bearer
+from devtools.load import Request, bearer
 
 __all__ = ["EXACT_NAMES", "lookup_mix", "triage_body"]
 

@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from drills.harness import (
-    HungListener,
-    PostgresCluster,
-    RedisServer,
-    Request,
-    Sample,
-    free_port,
-    percentile,
-    port_open,
-    run_load,
-    summarize,
-)
+from devtools.load import Request, Sample, run_load, summarize
+from devtools.processes import free_port, port_open
+from devtools.stats import percentile
+from drills.harness import HungListener, PostgresCluster, RedisServer
 
 needs_redis_server = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
 needs_postgres = pytest.mark.skipif(
