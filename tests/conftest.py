@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, migrated and loaded with the shipped formulary once per session."""
     from django.core.management import call_command
 
@@ -46,7 +46,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture
-def formulary(db):  # type: ignore[no-untyped-def]
+def formulary(db):
     """The shipped formulary (loaded once per session; each test runs in a rolled-back transaction)."""
     from rxtriage.formulary.models import Drug
 
@@ -54,7 +54,7 @@ def formulary(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def fresh_drug_cache():  # type: ignore[no-untyped-def]
+def fresh_drug_cache():
     """Each test gets an empty L1, a re-read formulary version and its own L2 key prefix.
 
     Test transactions roll back, so a version number can come back with other data behind it: a

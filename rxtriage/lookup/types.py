@@ -112,6 +112,11 @@ class LookupResult:
     def found(self) -> bool:
         return self.drug is not None
 
+    @property
+    def generic_name(self) -> str | None:
+        """The resolved medicine's generic name, or ``None``."""
+        return self.drug["generic_name"] if self.drug is not None else None
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "input": self.input,

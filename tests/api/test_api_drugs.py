@@ -62,7 +62,7 @@ def test_a_bad_resolve_query_is_a_validation_error(patient: APIClient, query: di
 
 
 def test_search_ranks_prefix_matches_first(patient: APIClient) -> None:
-    results = patient.get("/api/drugs/search/", {"q": "paracet", "limit": 5}).json()["results"]
+    results = patient.get("/api/drugs/search/", {"q": "paracet", "limit": "5"}).json()["results"]
     assert results and results[0]["generic_name"] == "paracetamol"
     assert len(results) <= 5
     assert len({r["id"] for r in results}) == len(results)

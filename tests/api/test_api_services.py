@@ -88,9 +88,9 @@ def test_the_review_service_enforces_roles_and_finality(
         prescription_request_review(request_obj=saved, reviewer=patient.user, decision="approve")  # type: ignore[attr-defined]
     reviewed = prescription_request_review(
         request_obj=saved,
-        reviewer=pharmacist.user,
+        reviewer=pharmacist.user,  # type: ignore[attr-defined]
         decision="decline",
-        note="no",  # type: ignore[attr-defined]
+        note="no",
     )
     assert (reviewed.status, reviewed.review_note) == ("declined", "no")
     with pytest.raises(ReviewFinal):

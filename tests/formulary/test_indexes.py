@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -23,7 +25,7 @@ def _name(i: int) -> str:
 
 
 @pytest.fixture
-def big_formulary(formulary):  # type: ignore[no-untyped-def]
+def big_formulary(formulary):
     drugs = Drug.objects.bulk_create(
         Drug(generic_name=_name(i), display_name=_name(i).title(), schedule="pom", atc_code="L01")
         for i in range(10_000)
@@ -36,7 +38,7 @@ def big_formulary(formulary):  # type: ignore[no-untyped-def]
         cursor.execute("ANALYZE formulary_drugname")
 
 
-def _plan(sql: str, params: list[object]) -> str:
+def _plan(sql: str, params: list[Any]) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())

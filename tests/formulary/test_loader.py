@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,8 +15,8 @@ from rxtriage.formulary.selectors import formulary_version_get
 from rxtriage.formulary.services import drug_delete, drug_save, drug_upsert_many
 
 
-def _record(**overrides: object) -> DrugRecord:
-    fields = dict(
+def _record(**overrides: Any) -> DrugRecord:
+    fields: dict[str, Any] = dict(
         generic_name="testamycin",
         display_name="Testamycin",
         drug_class="test antibacterial",
@@ -26,7 +27,7 @@ def _record(**overrides: object) -> DrugRecord:
         search_keywords=("testamycine",),
     )
     fields.update(overrides)
-    return DrugRecord(**fields)  # type: ignore[arg-type]
+    return DrugRecord(**fields)
 
 
 def test_a_second_load_of_the_same_data_changes_nothing(formulary):

@@ -19,7 +19,7 @@ class LookupResolver:
         return self.lookup.lookup_one(name=text)
 
 
-def _run(cache, backend: str) -> EvalReport:  # type: ignore[no-untyped-def]
+def _run(cache, backend: str) -> EvalReport:
     return evaluate(load_cases(), LookupResolver(DrugLookup(cache, fuzzy_backend=backend)))  # type: ignore[arg-type]
 
 

@@ -33,5 +33,5 @@ def test_warming_takes_the_most_prescribed_medicines_first(formulary, fresh_drug
     from rxtriage.lookup.api import lookup_one
 
     hits = fresh_drug_cache.stats["l1"].hits
-    assert lookup_one(name="flagyl").drug["generic_name"] == "metronidazole"
+    assert lookup_one(name="flagyl").generic_name == "metronidazole"
     assert fresh_drug_cache.stats["l1"].hits == hits + 1
