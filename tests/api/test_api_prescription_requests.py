@@ -85,7 +85,7 @@ def test_all_medications_of_a_request_are_resolved_in_one_lookup(patient: APICli
         response = patient.post(URL, body("Panadol", "Amoxil", "banana"), format="json")
     assert response.status_code == 201
     assert spy.call_count == 1
-    assert list(spy.call_args.args[0]) == ["Panadol", "Amoxil", "banana"]
+    assert list(spy.call_args.kwargs["names"]) == ["Panadol", "Amoxil", "banana"]
 
 
 def test_the_raw_request_is_stored_as_sent(patient: APIClient) -> None:
