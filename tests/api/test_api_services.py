@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 import pytest
 from rest_framework.test import APIClient
 
-from rxtriage.compat import categorize_prescription_request
 from rxtriage.lookup.api import lookup_many
 from rxtriage.triage.models import PrescriptionRequest
 from rxtriage.triage.selectors import prescription_request_get, prescription_request_list, user_role
@@ -33,34 +31,6 @@ def test_triage_request_resolves_every_medication_in_one_lookup_and_saves_nothin
         "metronidazole",
     ]
     assert PrescriptionRequest.objects.count() == 0
-
-
-@pytest.mark.parametrize(
-    "request_like",
-    [
-        PAYLOAD,
-        SimpleNamespace(medications=["Panadol", "Flagyl"], symptoms="cough"),
-        SimpleNamespace(
-            medications=[{"medicationName": "Panadol"}, {"medicationName": "Flagyl"}], symptoms="cough"
-        ),
-        SimpleNamespace(
-            medications=[SimpleNamespace(medication_name="Panadol"), SimpleNamespace(name="Flagyl")],
-            symptoms="cough",
-        ),
-    ],
-    ids=["payload", "names", "dicts", "objects"],
-)
-def test_the_seed_systems_categorize_accepts_payloads_and_request_like_objects(
-    formulary: Any, request_like: Any
-) -> None:
-    decision = categorize_prescription_request(request_like)
-    assert decision["route"] == "doctor"
-    assert {"route", "urgent", "requires_doctor", "reasons", "red_flags", "medications"} <= set(decision)
-
-
-def test_categorize_accepts_a_saved_request(patient: APIClient, create_request: Any) -> None:
-    saved = create_request(patient)
-    assert categorize_prescription_request(saved)["route"] == saved.route
 
 
 def test_a_user_without_an_account_is_a_patient(db: Any) -> None:
