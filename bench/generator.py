@@ -133,7 +133,7 @@ _SALTS = (
 _SCHEDULES = (("pom", 0.80), ("pharmacy", 0.08), ("otc", 0.08), ("controlled", 0.04))
 _CONTROLLED_BASES = ("un1971_IV", "un1961_I", "ng_national")
 
-# Typed in place of a medicine (design.md section 4; rxtriage/lookup/data/not_medicines.yaml).
+# Typed in place of a medicine (docs/architecture.md section 4; rxtriage/lookup/data/not_medicines.yaml).
 NON_MEDICINES: tuple[str, ...] = (
     "banana",
     "malaria",

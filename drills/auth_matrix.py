@@ -2,7 +2,7 @@
 
 Every endpoint of the API x every caller: no token, a malformed token, an expired token, a revoked
 token, a patient, another patient, a pharmacist and a doctor.  The expected status of each cell is
-the contract (design.md section 7; the same table as tests/api/test_api_matrix.py): bad or missing
+the contract (docs/architecture.md section 7; the same table as tests/api/test_api_matrix.py): bad or missing
 tokens are 401 (``not_authenticated`` without a token, ``authentication_failed`` otherwise), another
 patient's request is a 404, only pharmacists and doctors review (403 otherwise), and the API's own
 schema and docs need a token too.  Health, readiness and metrics are public and hold no patient data.

@@ -25,7 +25,7 @@ DRUG = "ibuprofen"
 TYPED = "Ibuprofen 400mg"
 WORKERS = 3
 CLIENTS = 4
-GRACE_S = 1.0  # design.md section 5: every process enforces a formulary write within one second
+GRACE_S = 1.0  # docs/architecture.md section 5: every process enforces a formulary write within one second
 
 
 def _decision(status: int, raw: bytes) -> tuple[str, bool] | None:

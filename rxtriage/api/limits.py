@@ -1,4 +1,5 @@
-"""The API's limits (design.md section 7), in one place for the serializers, middleware and docs."""
+"""The API's limits (docs/architecture.md section 7), in one place for the serializers, middleware and
+docs; the limits of a prescription request are the triage service's (``rxtriage.triage.limits``)."""
 
 from __future__ import annotations
 

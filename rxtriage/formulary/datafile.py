@@ -262,8 +262,8 @@ def record_names(record: DrugRecord) -> Iterator[NameEntry]:
 
 
 def _combination_problems(record: DrugRecord, records: list[DrugRecord], where: str) -> list[str]:
-    """A combination is as strict as its strictest part (domain.md 3.3), unless ``schedule_exception``
-    says why not; a controlled part always makes it controlled."""
+    """A combination is as strict as its strictest part (docs/clinical-basis.md 3.3), unless
+    ``schedule_exception`` says why not; a controlled part always makes it controlled."""
     parts = [x for x in records if x.generic_name in record.components]
     rank = SCHEDULE_RANK.get(record.schedule, 0)
     if any(p.schedule == "controlled" for p in parts) and record.schedule != "controlled":

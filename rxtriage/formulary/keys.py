@@ -5,7 +5,7 @@ candidate derived from user input at lookup time, so both sides meet on the
 same string.  It is pure, total and idempotent.
 
 Spelling shifts between British, US and old names (ph/f, y/i, th/t, ae/e,
-oe/e) are folded by rule rather than listed, as domain.md section 3.1 advises:
+oe/e) are folded by rule rather than listed, as docs/clinical-basis.md section 3.1 advises:
 "amoxycillin", "sulphamethoxazole" and "oestradiol" meet "amoxicillin",
 "sulfamethoxazole" and "estradiol".
 """

@@ -9,7 +9,7 @@ __all__ = ["Candidate", "DrugInfo", "LookupResult", "NameRow", "Normalized", "Re
 
 
 class DrugInfo(TypedDict):
-    """The drug fields a caller needs: design.md section 7, plus routing facts."""
+    """The drug fields a caller needs: docs/architecture.md section 7, plus routing facts."""
 
     id: int
     generic_name: str
@@ -95,7 +95,7 @@ class Resolution:
 
 @dataclass(frozen=True)
 class LookupResult:
-    """One result of ``lookup_many``: design.md section 7's resolve output."""
+    """One result of ``lookup_many``: docs/architecture.md section 7's resolve output."""
 
     input: str
     normalized: str

@@ -1,4 +1,5 @@
-"""The triage rules: small named predicates in one explicit, ordered ``RULESET`` (design.md section 6).
+"""The triage rules: small named predicates in one explicit, ordered ``RULESET``
+(docs/architecture.md section 6).
 
 ``decide(request=..., results=...)`` evaluates every rule of ``RULESET`` in order.  A rule returns a list
 of ``Reason`` (possibly empty) or ``None`` when it does not apply (no medications, no age known...); each
@@ -15,7 +16,7 @@ Reason codes (stable; clients may branch on them):
 ===============================  ==========  ============================================================
 code                             effect      when
 ===============================  ==========  ============================================================
-red_flag                         urgent      an affirmed red flag in the symptoms (domain.md 4.1)
+red_flag                         urgent      an affirmed red flag in the symptoms (docs/clinical-basis.md 4.1)
 red_flag_uncertain               urgent      an uncertain red flag ("not sure if it's chest pain")
 symptom_needs_review             doctor      a resolved ("bleeding has stopped") or past ("had a seizure
                                              last year") red flag: never cleared to the pharmacist
@@ -28,15 +29,15 @@ unknown_schedule                 doctor      a resolved record whose schedule is
                                              controlled (data error: never guess)
 controlled_substance             doctor      schedule ``controlled`` (or a UN/national controlled basis)
 prescription_only                doctor      schedule ``pom``
-high_alert                       doctor      an ISMP high-alert medicine (domain.md 4.3)
-antibiotic                       doctor      a systemic antibiotic: POM in Nigeria (domain.md 4.4)
+high_alert                       doctor      an ISMP high-alert medicine (docs/clinical-basis.md 4.3)
+antibiotic                       doctor      a systemic antibiotic: POM in Nigeria (clinical basis 4.4)
 watch_reserve_antibiotic         doctor      WHO AWaRe Watch or Reserve antibiotic
 specialist_medicine              doctor      WHO EML complementary-list medicine
 pregnancy_caution                doctor      a medicine to avoid in pregnancy, patient pregnant
                                              (facts, or affirmed/uncertain in the symptoms)
 pregnancy_check                  note        the same medicine, pregnancy unknown, could be pregnant
 breastfeeding_caution            doctor      codeine or tramadol while breastfeeding
-age_gate                         doctor      a child below a medicine's age gate (domain.md 4.6)
+age_gate                         doctor      a child below a medicine's age gate (docs/clinical-basis.md 4.6)
 young_infant                     doctor      any medicine for a child < 2 months or < 5 kg
 tramadol_strength_over_100mg     doctor      compliance flag: tramadol above 100 mg is not a registered
                                              product in Nigeria (NAFDAC 2018)
@@ -52,7 +53,7 @@ pharmacist_supply                note        route is pharmacist: nothing above 
 Choices where the documents are silent (documented for sign-off):
 - A request with no medication goes to a doctor (``no_medications``): nobody can supply nothing safely,
   and a patient who only describes symptoms needs a consultation.
-- Pregnancy unknown + a pregnancy-avoid medicine: a ``pregnancy_check`` note only (domain.md 4.5:
+- Pregnancy unknown + a pregnancy-avoid medicine: a ``pregnancy_check`` note only (docs/clinical-basis.md 4.5:
   "Unknown -> pharmacist"), unless another rule routes to a doctor anyway.
 - Age and pregnancy written in the symptoms ("my 5 year old", "I am pregnant") count when the patient
   facts leave them unknown; an affirmed pregnancy in the text overrides ``pregnant: false``.
@@ -324,7 +325,7 @@ def _drug_reason(code: str, message: str, line: Line, test: Callable[[DrugInfo],
 
 
 def red_flags_present(facts: Facts) -> list[Reason]:
-    """Affirmed or uncertain red flags: urgent (design.md 6, rule 1)."""
+    """Affirmed or uncertain red flags: urgent (docs/architecture.md 6, rule 1)."""
     messages = flag_messages()
     line = load_red_flag_rules().emergency_line
     return [
@@ -338,7 +339,7 @@ def red_flags_present(facts: Facts) -> list[Reason]:
 
 
 def red_flags_resolved_or_past(facts: Facts) -> list[Reason]:
-    """A resolved or past red flag is never cleared: a doctor reviews it (domain.md 4.2)."""
+    """A resolved or past red flag is never cleared: a doctor reviews it (docs/clinical-basis.md 4.2)."""
     return [
         Reason(
             "symptom_needs_review",
@@ -408,7 +409,7 @@ def _unrecognised(line: Line) -> Reason | None:
 
 
 def unrecognised_medication(facts: Facts) -> list[Reason] | None:
-    """An unresolved name never "guesses and continues" (domain.md 3.5)."""
+    """An unresolved name never "guesses and continues" (docs/clinical-basis.md 3.5)."""
     return _per_line(facts, _unrecognised)
 
 
@@ -472,7 +473,8 @@ def _systemic_antibiotic(drug: DrugInfo, prefixes: tuple[str, ...]) -> bool:
 
 
 def antibiotic(facts: Facts) -> list[Reason] | None:
-    """All systemic antibiotics are POM in Nigeria: never without a prescription (domain.md 4.4)."""
+    """All systemic antibiotics are POM in Nigeria: never without a prescription
+    (docs/clinical-basis.md 4.4)."""
     prefixes = tuple(facts.rules.section("antibiotics")["systemic_atc_prefixes"])
     return _per_line(
         facts,
@@ -574,7 +576,7 @@ def _gates_failed(facts: Facts, line: Line, age: float) -> list[Reason]:
 
 
 def age_gate(facts: Facts) -> list[Reason] | None:
-    """A child below a medicine's age gate (domain.md 4.6)."""
+    """A child below a medicine's age gate (docs/clinical-basis.md 4.6)."""
     if facts.age_years is None or not facts.lines:
         return None
     age = facts.age_years
@@ -582,7 +584,7 @@ def age_gate(facts: Facts) -> list[Reason] | None:
 
 
 def young_infant(facts: Facts) -> list[Reason] | None:
-    """Any medicine for a child under 2 months or under 5 kg (domain.md 4.6)."""
+    """Any medicine for a child under 2 months or under 5 kg (docs/clinical-basis.md 4.6)."""
     limits = facts.rules.section("young_infant")
     if (facts.age_years is None and facts.weight_kg is None) or not facts.lines:
         return None
@@ -628,7 +630,8 @@ def tramadol_mg(line: Line) -> float | None:
 
 
 def tramadol_strength(facts: Facts) -> list[Reason] | None:
-    """Tramadol above 100 mg is not a registered product in Nigeria: refuse and flag (domain.md 1.3)."""
+    """Tramadol above 100 mg is not a registered product in Nigeria: refuse and flag
+    (docs/clinical-basis.md 1.3)."""
     section = facts.rules.section("tramadol")
     limit = float(section["max_legal_mg"])
 

@@ -2,7 +2,7 @@
 
 ``TriageInput`` is a patient's request (medication lines as typed, free-text symptoms, duration and
 optional patient facts); ``Decision`` is the outcome, whose ``as_dict()`` gives exactly the output fields
-of design.md section 6: ``route``, ``urgent``, ``requires_doctor``, ``reasons``, ``red_flags`` and
+of docs/architecture.md section 6: ``route``, ``urgent``, ``requires_doctor``, ``reasons``, ``red_flags`` and
 ``medications``.  Nothing here touches the database.
 """
 
@@ -227,13 +227,14 @@ class Reason:
 
 
 def medication_dict(line: MedicationInput, result: LookupResult) -> dict[str, Any]:
-    """One medication's resolution (design.md section 7) plus the line's own strength/form as typed."""
+    """One medication's resolution (docs/architecture.md section 7) plus the line's own strength/form as
+    typed."""
     return {**result.as_dict(), "strength": line.strength, "form": line.form}
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a request goes and why (design.md section 6)."""
+    """Where a request goes and why (docs/architecture.md section 6)."""
 
     route: str  # urgent | doctor | pharmacist
     urgent: bool

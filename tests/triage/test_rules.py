@@ -1,4 +1,4 @@
-"""Triage rules: every reason code, the route order, and the output contract (design.md section 6).
+"""Triage rules: every reason code, the route order, and the output contract (docs/architecture.md section 6).
 
 Pure unit tests: lookup results are built by hand, no database.
 """

@@ -1,0 +1,69 @@
+"""The repository cites only documents it holds: docs/architecture.md and docs/clinical-basis.md.
+
+Code, data and docs once cited two design documents kept outside the repository; their content now lives
+in the two files above.  ``PENDING`` lists the files whose citations are still to be rewritten (they are
+being edited elsewhere at the same time; a mechanical pass after the merge clears them): the test over
+them is a strict xfail, so clearing them turns it into a failure that says to empty the list.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTSIDE = re.compile(r"\b(?:design|domain)" + r"\.md\b")
+SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".json", ""}
+SKIP_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+             ".hypothesis", ".data", "out"}  # fmt: skip
+PENDING = {
+    "rxtriage/api/schema.py",
+    "rxtriage/api/serializers.py",
+    "rxtriage/api/views.py",
+    "rxtriage/formulary/data/formulary/00-core.yaml",
+    "rxtriage/formulary/data/formulary/10-nervous-pain.yaml",
+    "rxtriage/formulary/data/formulary/20-anti-infectives.yaml",
+    "rxtriage/formulary/data/formulary/30-cardio-endocrine-blood.yaml",
+    "rxtriage/formulary/data/formulary/40-gi-resp-skin-other.yaml",
+    "rxtriage/lookup/data/error_prone_abbreviations.yaml",
+    "rxtriage/lookup/data/lasa_pairs.yaml",
+    "rxtriage/lookup/data/not_medicines.yaml",
+    "rxtriage/lookup/normalize.py",
+    "rxtriage/lookup/resolve.py",
+    "rxtriage/triage/data/negation.yaml",
+    "rxtriage/triage/data/red_flags.yaml",
+    "rxtriage/triage/redflags.py",
+}
+
+
+def _files() -> list[str]:
+    found = []
+    for path in ROOT.rglob("*"):
+        rel = path.relative_to(ROOT)
+        if any(part in SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts[:-1]):
+            continue
+        if path.is_file() and path.suffix in SUFFIXES and path.stat().st_size < 5_000_000:
+            found.append(rel.as_posix())
+    return sorted(found)
+
+
+def _citing(paths: list[str]) -> list[str]:
+    return [p for p in paths if OUTSIDE.search((ROOT / p).read_text(encoding="utf-8", errors="replace"))]
+
+
+def test_the_two_documents_exist() -> None:
+    assert (ROOT / "docs" / "architecture.md").is_file()
+    assert (ROOT / "docs" / "clinical-basis.md").is_file()
+
+
+def test_nothing_cites_a_document_outside_the_repository() -> None:
+    files = [p for p in _files() if p not in PENDING]
+    assert "rxtriage/triage/rules.py" in files
+    assert _citing(files) == []
+
+
+@pytest.mark.xfail(strict=True, reason="the citations of PENDING are rewritten in a pass after the merge")
+def test_the_pending_files_cite_only_the_repositorys_documents() -> None:
+    assert _citing(sorted(PENDING)) == []
