@@ -129,12 +129,10 @@ def _base_env(prefix: str) -> dict[str, str]:
 
 
 def _default_workers() -> int:
-    try:
-        from rxtriage.ops.management.commands.serve import default_workers
+    """What ``rxtriage serve`` starts without ``--workers``."""
+    from rxtriage.ops.management.commands.serve import default_workers
 
-        return default_workers()
-    except ImportError:
-        return min(2 * (os.cpu_count() or 1) + 1, 12)
+    return default_workers()
 
 
 @dataclass

@@ -65,7 +65,7 @@ class IsReviewer(permissions.BasePermission):
     message = "Only pharmacists and doctors review requests."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return user_role(request.user) in REVIEWER_ROLES
+        return user_role(user=request.user) in REVIEWER_ROLES
 
 
 def _validated(serializer_class: type, data: Any) -> dict[str, Any]:

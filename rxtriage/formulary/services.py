@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 _listeners: list[Callable[[int], None]] = []
 
 
-def on_version_change(listener: Callable[[int], None]) -> None:
+def on_version_change(*, listener: Callable[[int], None]) -> None:
     """Call ``listener(version)`` after each committed formulary write (the lookup's cache uses it)."""
     if listener not in _listeners:
         _listeners.append(listener)

@@ -10,4 +10,4 @@ class LookupConfig(AppConfig):
         from rxtriage.formulary.services import on_version_change
         from rxtriage.lookup.cache import drug_cache
 
-        on_version_change(drug_cache.on_version_change)
+        on_version_change(listener=drug_cache.on_version_change)

@@ -19,7 +19,7 @@ __all__ = ["prescription_request_get", "prescription_request_list", "user_role"]
 DOCTOR_QUEUE = (Route.DOCTOR, Route.URGENT)
 
 
-def user_role(user: Any) -> str:
+def user_role(*, user: Any) -> str:
     """The user's role (``patient`` | ``pharmacist`` | ``doctor``); no account means patient."""
     account = getattr(user, "account", None)
     return str(getattr(account, "role", None) or "patient")
@@ -29,7 +29,7 @@ def prescription_request_list(
     *, user: Any, route: str | None = None, status: str | None = None
 ) -> QuerySet[PrescriptionRequest]:
     """The requests ``user`` may list: their own (patients) or their queue (oldest first)."""
-    role = user_role(user)
+    role = user_role(user=user)
     queryset = PrescriptionRequest.objects.all()
     if role == "pharmacist":
         queryset = queryset.filter(route=Route.PHARMACIST)
@@ -49,6 +49,6 @@ def prescription_request_list(
 def prescription_request_get(*, user: Any, id: int) -> PrescriptionRequest | None:
     """One request ``user`` may see, or ``None`` (also for another patient's request)."""
     queryset = PrescriptionRequest.objects.prefetch_related("lines")
-    if user_role(user) not in ("pharmacist", "doctor"):
+    if user_role(user=user) not in ("pharmacist", "doctor"):
         queryset = queryset.filter(requester=user)
     return queryset.filter(pk=id).first()

@@ -131,7 +131,7 @@ def prescription_request_review(
     are final; an escalated request stays open and moves one level up (pharmacist -> doctor ->
     urgent).  The row is locked while it is updated, so two reviewers cannot both win.
     """
-    role = user_role(reviewer)
+    role = user_role(user=reviewer)
     if role not in REVIEWER_ROLES:
         raise ReviewForbidden("Only pharmacists and doctors review requests.")
     choice = ReviewDecision(decision)

@@ -37,7 +37,7 @@ def test_a_user_without_an_account_is_a_patient(db: Any) -> None:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create(username="no-account")
-    assert user_role(user) == "patient"
+    assert user_role(user=user) == "patient"
     assert list(prescription_request_list(user=user)) == []
 
 
