@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-__all__ = ["Candidate", "DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
+__all__ = ["Candidate", "DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution", "ResultDict"]
 
 
 class DrugInfo(TypedDict):
@@ -93,6 +93,20 @@ class Resolution:
         )
 
 
+class ResultDict(TypedDict):
+    """One resolution as JSON (``rxtriage resolve --json``, the API's ``results``, a decision's
+    ``medications``): docs/architecture.md section 7."""
+
+    input: str
+    normalized: str
+    match: str
+    score: float
+    confirm: bool
+    drug: DrugInfo | None
+    candidates: list[Candidate]
+    note: str | None
+
+
 @dataclass(frozen=True)
 class LookupResult:
     """One result of ``lookup_many``: docs/architecture.md section 7's resolve output."""
@@ -117,7 +131,7 @@ class LookupResult:
         """The resolved medicine's generic name, or ``None``."""
         return self.drug["generic_name"] if self.drug is not None else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ResultDict:
         return {
             "input": self.input,
             "normalized": self.normalized,

@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rxtriage.lookup.types import LookupResult
+from rxtriage.lookup.types import LookupResult, ResultDict
 from rxtriage.triage import limits
 
 __all__ = [
     "Decision",
     "MedicationInput",
+    "MedicationResult",
     "PatientInfo",
     "Reason",
     "TriageInput",
@@ -226,7 +227,14 @@ class Reason:
         return data
 
 
-def medication_dict(line: MedicationInput, result: LookupResult) -> dict[str, Any]:
+class MedicationResult(ResultDict):
+    """One medication of a decision: its resolution plus the line's own strength and form as typed."""
+
+    strength: str | None
+    form: str | None
+
+
+def medication_dict(line: MedicationInput, result: LookupResult) -> MedicationResult:
     """One medication's resolution (docs/architecture.md section 7) plus the line's own strength/form as
     typed."""
     return {**result.as_dict(), "strength": line.strength, "form": line.form}
@@ -241,7 +249,7 @@ class Decision:
     requires_doctor: bool
     reasons: tuple[Reason, ...]
     red_flags: tuple[str, ...]
-    medications: tuple[dict[str, Any], ...]
+    medications: tuple[MedicationResult, ...]
 
     @property
     def codes(self) -> list[str]:
@@ -264,7 +272,7 @@ class Decision:
         route: str,
         reasons: Sequence[Reason],
         red_flags: Sequence[str],
-        medications: Sequence[dict[str, Any]],
+        medications: Sequence[MedicationResult],
     ) -> Decision:
         return cls(
             route=route,

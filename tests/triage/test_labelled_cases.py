@@ -75,16 +75,14 @@ def _resolved(request: TriageInput) -> list[Any]:
 def _explain(decision: Decision) -> str:
     lines = [f"route={decision.route} codes={decision.codes} red_flags={list(decision.red_flags)}"]
     for med in decision.medications:
-        drug = med["drug"] or {}
-        lines.append(
-            f"  {med['input']!r} -> {drug.get('generic_name')} ({drug.get('schedule')}) "
-            f"match={med['match']} note={med['note']}"
-        )
+        drug = med["drug"]
+        found = f"{drug['generic_name']} ({drug['schedule']})" if drug else "None"
+        lines.append(f"  {med['input']!r} -> {found} match={med['match']} note={med['note']}")
     return "\n".join(lines)
 
 
 def _check_resolution(decision: Decision, resolves: dict[str, str | None]) -> list[str]:
-    got = {m["input"]: (m["drug"] or {}).get("generic_name") for m in decision.medications}
+    got = {m["input"]: m["drug"]["generic_name"] if m["drug"] else None for m in decision.medications}
     return [
         f"lookup: {name!r} -> {got.get(name)!r}, expected {want!r}"
         for name, want in resolves.items()

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from rxtriage.lookup.api import lookup_many
+from rxtriage.lookup.types import ResultDict
 
 
 class Command(BaseCommand):
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(self._line(result))
 
     @staticmethod
-    def _line(result: dict[str, Any]) -> str:
+    def _line(result: ResultDict) -> str:
         drug = result["drug"]
         if drug is None:
             found = "no medicine"
