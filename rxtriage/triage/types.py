@@ -71,11 +71,21 @@ def _strict_text(
         raise TriageInputError("Must be a string.", field=field)
     if "\x00" in value:
         raise TriageInputError("NUL characters are not allowed.", field=field)
+    if not value.isascii() and _has_lone_surrogate(value):
+        raise TriageInputError("Unpaired surrogate characters are not allowed.", field=field)
     if len(value) > max_chars:
         raise TriageInputError(f"At most {max_chars} characters.", field=field)
     if required and not value.strip():
         raise TriageInputError("Must not be blank.", field=field)
     return value
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _strict_number(data: Mapping[str, Any], key: str, *, low: float, high: float) -> float | None:

@@ -34,6 +34,7 @@ def test_a_well_formed_request_is_read_with_its_patient_facts() -> None:
         ({"medications": [{"medicationName": "  "}]}, "medications.0.medicationName"),
         ({"medications": [{"medicationName": 12}]}, "medications.0.medicationName"),
         ({"medications": [{"medicationName": "a\x00"}]}, "medications.0.medicationName"),
+        ({"medications": [{"medicationName": "a\ud800"}]}, "medications.0.medicationName"),
         ({"medications": [{"medicationName": "a" * 201}]}, "medications.0.medicationName"),
         ({"medications": [{"medicationName": "a", "dosage": 2}]}, "medications.0.dosage"),
         ({"medications": [{"medicationName": "a"}], "symptoms": "s" * 2001}, "symptoms"),
