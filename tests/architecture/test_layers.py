@@ -127,3 +127,19 @@ def test_the_checker_sees_an_upward_import() -> None:
     """The rule is not vacuous: an import of the API from the lookup would be refused."""
     assert LAYERS[_part("rxtriage.api.views") or ""] > LAYERS[_part("rxtriage.lookup.engine") or ""]
     assert "rxtriage.formulary.keys" in GRAPH["rxtriage.lookup.normalize"]
+
+
+TOOL_RULES = {
+    "devtools": ("bench", "drills", "rxtriage", "tests"),  # the shared base of the tools: stands alone
+    "bench": ("drills", "tests"),
+    "drills": ("bench", "tests"),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(TOOL_RULES))
+def test_the_tools_share_devtools_and_not_each_other(tool: str) -> None:
+    wrong = []
+    for path in sorted((ROOT / tool).rglob("*.py")):
+        name = _module_name(path)
+        wrong += [f"{name} -> {t}" for t in _imports(name, path) if t.split(".")[0] in TOOL_RULES[tool]]
+    assert wrong == []
