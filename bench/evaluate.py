@@ -1,7 +1,7 @@
 """Offline evaluation of name matching, without a database.
 
 :class:`InMemoryResolver` runs the lookup engine's own matching pipeline
-(``rxtriage.lookup.engine.resolve_pending``) over the shipped formulary's names held in memory
+(``rxtriage.lookup.pipeline.resolve_pending``) over the shipped formulary's names held in memory
 (``MemoryNames``) instead of the database: no cache, no database, same answers.
 :func:`evaluate` runs a resolver over labelled cases (``{input, expect, category}``; ``expect`` is a
 generic name or null) and reports accuracy per category.
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 import yaml
 
 from rxtriage.formulary.datafile import DrugRecord, read_records, record_names
-from rxtriage.lookup.engine import MemoryNames, resolve_pending
 from rxtriage.lookup.normalize import normalize
+from rxtriage.lookup.pipeline import MemoryNames, resolve_pending
 from rxtriage.lookup.types import DrugInfo, NameRow, Resolution
 
 __all__ = [

@@ -7,9 +7,8 @@
 Found and not-found results are written back to both cache tiers.  Concurrent misses for one name in
 one process cause one database query, not one per caller (single flight).
 
-The matching pipeline itself (:func:`resolve_pending`: exact rows -> ``resolve_exact`` -> fuzzy rows ->
-``resolve_fuzzy``) is written once and runs over any :class:`NameSource`: the database (this module's
-:class:`DrugLookup`) or names held in memory (:class:`MemoryNames`, for offline evaluation).
+The matching pipeline itself is ``rxtriage.lookup.pipeline.resolve_pending``; :class:`DrugLookup` is its
+:class:`~rxtriage.lookup.pipeline.NameSource` over the database.
 
 Callers use the facade, ``rxtriage.lookup.api``.
 """
@@ -20,9 +19,9 @@ import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from django.db import connections, router, transaction
 
@@ -30,21 +29,13 @@ from rxtriage.formulary.models import DrugName
 from rxtriage.lookup.cache import DrugCache
 from rxtriage.lookup.fuzzy import NameIndex
 from rxtriage.lookup.normalize import normalize
-from rxtriage.lookup.resolve import fuzzy_query_keys, resolve_exact, resolve_fuzzy
+from rxtriage.lookup.pipeline import FUZZY_CANDIDATES, index_candidates, merge_candidates, resolve_pending
+from rxtriage.lookup.resolve import resolve_fuzzy
 from rxtriage.lookup.types import DrugInfo, LookupResult, NameRow, Normalized, Resolution
 from rxtriage.metrics import CACHE_LATENCY, LOOKUP_RESULTS
 
-__all__ = [
-    "FUZZY_CANDIDATES",
-    "DrugLookup",
-    "MemoryNames",
-    "NameSource",
-    "merge_candidates",
-    "resolve_pending",
-]
+__all__ = ["DrugLookup"]
 
-FUZZY_CANDIDATES = 25  # fuzzy rows retrieved per query key, on either fuzzy backend
-K = TypeVar("K")
 
 _ROW_SQL = """n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, d.controlled_basis,
        d.high_alert, d.drug_class, d.atc_code, d.components, d.aware, d.eml, d.pregnancy_avoid"""
@@ -113,69 +104,8 @@ def _fetch_rows(sql: str, params: Sequence[Any]) -> list[NameRow]:
         return [_name_row(row) for row in cursor.fetchall()]
 
 
-class NameSource(Protocol):
-    """Where the pipeline reads names-index rows from."""
-
-    def exact_rows(self, keys: set[str]) -> dict[str, list[NameRow]]:
-        """Every row whose name is one of ``keys``, grouped by name."""
-        ...
-
-    def fuzzy_rows(self, queries: list[list[str]]) -> list[list[NameRow]]:
-        """For each list of fuzzy query keys, the candidate rows (merged, no duplicates)."""
-        ...
-
-
-def merge_candidates(groups: Iterable[Iterable[NameRow]]) -> list[NameRow]:
-    """The rows of every group, each (name, drug) once, in first-seen order."""
-    seen: dict[tuple[str, int], NameRow] = {}
-    for group in groups:
-        for row in group:
-            seen.setdefault((row.name, row.drug["id"]), row)
-    return list(seen.values())
-
-
-def resolve_pending(pending: Mapping[K, Normalized], *, source: NameSource) -> dict[K, Resolution]:
-    """The matching pipeline: ONE exact read for every key of every name, ``resolve_exact``; then ONE
-    fuzzy read for the names still unresolved, ``resolve_fuzzy``."""
-    rows = source.exact_rows({k for norm in pending.values() for k in norm.keys})
-    out: dict[K, Resolution] = {}
-    unresolved: dict[K, Normalized] = {}
-    for key, norm in pending.items():
-        resolution = resolve_exact(norm, [row for k in norm.keys for row in rows.get(k, ())])
-        if resolution is None:
-            unresolved[key] = norm
-        else:
-            out[key] = resolution
-    if unresolved:
-        candidates = source.fuzzy_rows([fuzzy_query_keys(norm) for norm in unresolved.values()])
-        for (key, norm), found in zip(unresolved.items(), candidates, strict=True):
-            out[key] = resolve_fuzzy(norm, found)
-    return out
-
-
-class MemoryNames:
-    """A :class:`NameSource` over rows held in memory: a dict for exact names, a ``NameIndex`` for fuzzy."""
-
-    def __init__(self, rows: Sequence[NameRow]) -> None:
-        exact: dict[str, list[NameRow]] = defaultdict(list)
-        for row in rows:
-            exact[row.name].append(row)
-        self.exact = dict(exact)
-        self.index = NameIndex(rows)
-
-    def exact_rows(self, keys: set[str]) -> dict[str, list[NameRow]]:
-        return {key: self.exact[key] for key in keys if key in self.exact}
-
-    def fuzzy_rows(self, queries: list[list[str]]) -> list[list[NameRow]]:
-        return _index_candidates(self.index, queries)
-
-
-def _index_candidates(index: NameIndex, queries: list[list[str]]) -> list[list[NameRow]]:
-    return [merge_candidates(index.search(key, FUZZY_CANDIDATES) for key in keys) for keys in queries]
-
-
 class DrugLookup:
-    """The lookup engine over the database (a :class:`NameSource`); ``cache`` and ``timer`` are
+    """The lookup engine over the database (a ``NameSource`` of the pipeline); ``cache`` and ``timer`` are
     attributes so tests can swap them."""
 
     timer: Callable[[], float] = time.perf_counter
@@ -286,7 +216,7 @@ class DrugLookup:
         if self._use_trigram():
             rows = self._trigram_candidates(queries)
         else:
-            rows = _index_candidates(self._name_index(), queries)
+            rows = index_candidates(self._name_index(), queries)
         _TIER_LATENCY["fuzzy"].observe(self.timer() - start)
         return rows
 

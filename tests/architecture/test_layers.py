@@ -8,6 +8,9 @@ has no cycle.  The product never imports the development tools.
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,3 +146,10 @@ def test_the_tools_share_devtools_and_not_each_other(tool: str) -> None:
         name = _module_name(path)
         wrong += [f"{name} -> {t}" for t in _imports(name, path) if t.split(".")[0] in TOOL_RULES[tool]]
     assert wrong == []
+
+
+def test_the_matching_pipeline_and_the_offline_evaluation_load_without_django() -> None:
+    """``python -m bench.evaluate`` runs the product's matching pipeline with no settings, no database."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "import sys, bench.evaluate; sys.exit(any(m.startswith('django') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, timeout=120).returncode == 0
