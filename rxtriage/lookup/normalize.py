@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -35,7 +36,9 @@ __all__ = [
     "FORM_WORDS",
     "MAX_INPUT",
     "MAX_KEYS",
+    "MG_PER_UNIT",
     "SALT_WORDS",
+    "STOP_WORDS",
     "error_prone_abbreviations",
     "error_prone_expansions",
     "normalize",
@@ -46,417 +49,48 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_INPUT = 300  # characters read from the input (the API allows 200 per name)
 MAX_KEYS = 16
 
-# --- vocabulary ---------------------------------------------------------------------------------------
+# --- vocabulary (data/vocabulary.yaml, with its sources) ----------------------------------------------
+
+
+def _vocabulary() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DATA_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+_VOCABULARY = _vocabulary()
+
+
+def _words_of(section: str) -> frozenset[str]:
+    return frozenset(str(w) for w in _VOCABULARY[section]["words"])
+
 
 # form word -> canonical form
 FORM_WORDS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "tab",
-            "tabs",
-            "tablet",
-            "tablets",
-            "tabls",
-            "caplet",
-            "caplets",
-            "dispersible",
-            "odt",
-            "orodispersible",
-            "chewable",
-            "mups",
-        ),
-        "tablet",
-    ),
-    **dict.fromkeys(("cap", "caps", "capsule", "capsules", "capsul", "softgel", "softgels"), "capsule"),
-    **dict.fromkeys(("syr", "syrup", "syrups", "syrp", "linctus", "elixir", "mixture", "mist"), "syrup"),
-    **dict.fromkeys(("susp", "suspension", "suspensions", "suspention"), "suspension"),
-    **dict.fromkeys(
-        (
-            "inj",
-            "injection",
-            "injections",
-            "injectable",
-            "amp",
-            "amps",
-            "ampoule",
-            "ampoules",
-            "ampule",
-            "vial",
-            "vials",
-            "iv",
-            "im",
-            "jab",
-            "shot",
-        ),
-        "injection",
-    ),
-    **dict.fromkeys(("infusion", "drip", "drips"), "infusion"),
-    **dict.fromkeys(("cream", "creams", "crm"), "cream"),
-    **dict.fromkeys(("oint", "ointment", "ointments", "ung"), "ointment"),
-    **dict.fromkeys(("pill", "pills"), "tablet"),
-    **dict.fromkeys(("spansule", "spansules"), "capsule"),
-    "gargle": "mouthwash",
-    "gel": "gel",
-    "jelly": "gel",
-    "emulgel": "gel",
-    "paint": "paint",
-    **dict.fromkeys(("drop", "drops", "gtt", "gtts"), "drops"),
-    **dict.fromkeys(
-        ("inhaler", "inhalers", "inhailer", "inhaller", "puffer", "evohaler", "accuhaler", "diskus", "mdi"),
-        "inhaler",
-    ),
-    # insulin and other pens by device name ("Lantus SoloStar", "NovoRapid FlexPen")
-    **dict.fromkeys(("pen", "pens", "penfill", "flexpen", "solostar", "kwikpen", "flextouch"), "pen"),
-    **dict.fromkeys(("pessary", "pessaries", "pess"), "pessary"),
-    **dict.fromkeys(("suppository", "suppositories", "supp", "supps"), "suppository"),
-    **dict.fromkeys(("spray", "sprays"), "spray"),
-    **dict.fromkeys(("lotion", "lotions"), "lotion"),
-    **dict.fromkeys(("powder", "powders", "pwd"), "powder"),
-    **dict.fromkeys(("sachet", "sachets", "satchet", "satchets", "sachect"), "sachet"),
-    "patch": "patch",
-    "patches": "patch",
-    "nebule": "nebule",
-    "nebules": "nebule",
-    "nebuliser": "nebule",
-    "nebulizer": "nebule",
-    "lozenge": "lozenge",
-    "lozenges": "lozenge",
-    "granules": "granules",
-    "shampoo": "shampoo",
-    "mouthwash": "mouthwash",
-    "enema": "enema",
+    str(word): str(form) for form, words in _VOCABULARY["forms"].items() for word in words
 }
 # "cough syrup" and "linctus" read as syrup; the place words go with a form
-_ROUTE_WORDS = frozenset({"eye", "ear", "nasal", "topical", "vaginal", "rectal", "oral", "sublingual"})
-_PACK_WORDS = frozenset(
-    {
-        "card",
-        "cards",
-        "strip",
-        "strips",
-        "pack",
-        "packs",
-        "packet",
-        "packets",
-        "bottle",
-        "bottles",
-        "box",
-        "boxes",
-        "tin",
-        "tins",
-        "tube",
-        "tubes",
-        "pcs",
-        "piece",
-        "pieces",
-        "blister",
-        "blisters",
-        "fdc",  # "RHZE 4FDC": a fixed-dose combination pack
-        "sachet",
-        "sachets",
-        "satchet",
-        "satchets",
-        "dose",
-        "doses",
-        "unit",
-        "units",
-        "pkt",
-        "pkts",
-    }
-)
-_DOSING_WORDS = frozenset(
-    {
-        "od",
-        "bd",
-        "bid",
-        "tds",
-        "tid",
-        "qds",
-        "qid",
-        "nocte",
-        "mane",
-        "prn",
-        "stat",
-        "daily",
-        "twice",
-        "thrice",
-        "once",
-        "hourly",
-        "weekly",
-        "nightly",
-        "morning",
-        "evening",
-        "bedtime",
-        "po",
-        "sc",
-        "sl",
-        "qhs",
-        "hs",
-        "qd",
-        "qod",
-        "x",
-    }
-)
-_FILLER_WORDS = frozenset(
-    {
-        "please",
-        "pls",
-        "plz",
-        "plss",
-        "abeg",
-        "kindly",
-        "some",
-        "the",
-        "buy",
-        "need",
-        "want",
-        "urgently",
-        "urgent",
-        "asap",
-        "thanks",
-        "thank",
-        "you",
-        "sir",
-        "ma",
-        "doctor",
-        "doc",
-        "prescribed",
-        "prescription",
-        "refill",
-        "my",
-        "me",
-        "only",
-        "single",
-        "original",
-        "brand",
-        "generic",
-        "called",
-        "named",
-        "one",
-        "two",
-        "three",
-        "half",
-        "quarter",
-        "tablespoon",
-        "teaspoon",
-        "spoon",
-        "spoons",
-        "tsp",
-        "tbsp",
-        "spoonful",
-        "puff",
-        "puffs",
-        "times",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-    }
-)
-_LEADING_ONLY = frozenset(
-    {"a", "an", "of", "i", "im", "get", "give", "can", "have", "take", "taking", "using", "use"}
-)
+_ROUTE_WORDS = _words_of("route_words")
+_PACK_WORDS = _words_of("pack_words")
+_DOSING_WORDS = _words_of("dosing_words")
+_FILLER_WORDS = _words_of("filler_words")
+_LEADING_ONLY = _words_of("leading_only")
 # strength modifiers: the same medicine in another strength or release form (never "plus"/"extra")
-_MODIFIERS = frozenset(
-    {
-        "forte",
-        "ds",
-        "junior",
-        "jnr",
-        "paediatric",
-        "pediatric",
-        "paed",
-        "peds",
-        "kids",
-        "kid",
-        "child",
-        "children",
-        "childrens",
-        "infant",
-        "infants",
-        "baby",
-        "babies",
-        "adult",
-        "adults",
-        "neonatal",
-        "mini",
-        "sr",
-        "xr",
-        "xl",
-        "mr",
-        "er",
-        "la",
-        "cr",
-        "cd",
-        "retard",
-        "ec",
-        "chewable",
-        "soluble",
-        "effervescent",
-        "sf",
-        "new",
-        "regular",
-        "strong",
-        "susp",
-        "dispersible",
-        "oral",
-        "duo",
-        "s",
-        "ed",  # "every day" packs of the pill: "Microgynon 30 ED"
-    }
-)
+_MODIFIERS = _words_of("modifiers")
 # makers' names typed before the medicine ("emzor ibuprofen"); dropped in the last variant only
-_MAKERS = frozenset(
-    {
-        "emzor",
-        "fidson",
-        "juhel",
-        "swipha",
-        "neimeth",
-        "evans",
-        "glaxo",
-        "gsk",
-        "pfizer",
-        "sanofi",
-        "novartis",
-        "sandoz",
-        "bliss",
-        "greenlife",
-        "elbe",
-        "cipla",
-        "teva",
-        "mylan",
-        "ranbaxy",
-        "zydus",
-        "lupin",
-        "krka",
-        "hovid",
-        "shalina",
-        "drugfield",
-        "bayer",
-        "roche",
-        "abbott",
-        "merck",
-        "boots",
-        "tuyil",
-        "mopson",
-        "vixa",
-        "ecomed",
-        "fidelity",
-        "emzors",
-        "maybaker",  # "May & Baker", "M&B" (see _MAKER_PHRASES)
-        "vitabiotics",
-        "swiss",
-        "pharma",
-        "pharmaceuticals",
-        "ipca",
-        "ajanta",
-        "strides",
-        "mepha",
-        "macleods",
-        "aurobindo",
-        "dafra",
-        "geneith",
-        "gvs",
-        "beecham",
-        "haleon",
-        "reckitt",
-    }
-)
-# salt and ester words stripped for matching (domain.md 3.2); butylbromide never, hydrobromide not
-# from hyoscine/scopolamine (different medicines)
-SALT_WORDS = frozenset(
-    {
-        "hydrochloride",
-        "hcl",
-        "dihydrochloride",
-        "hyclate",
-        "sodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "besylate",
-        "besilate",
-        "maleate",
-        "mesylate",
-        "mesilate",
-        "fumarate",
-        "succinate",
-        "tartrate",
-        "bitartrate",
-        "citrate",
-        "phosphate",
-        "sulfate",
-        "sulphate",
-        "acetate",
-        "dihydrate",
-        "monohydrate",
-        "trihydrate",
-        "hydrobromide",
-        "bromide",
-        "propionate",
-        "dipropionate",
-        "valerate",
-        "furoate",
-        "acetonide",
-        "disodium",
-        "trometamol",
-        "medoxomil",
-        "cilexetil",
-        "erbumine",
-        "lactate",
-        "gluconate",
-        "xinafoate",
-        "decanoate",
-        "enantate",
-        "enanthate",
-        "pamoate",
-        "embonate",
-        "hemihydrate",
-        "nitrate",
-        "mononitrate",
-        "salt",
-        "base",
-        "anhydrous",
-        "na",  # "diclofenac Na"
-    }
-)
-_IONS = frozenset(
-    {
-        "ferrous",
-        "ferric",
-        "iron",
-        "zinc",
-        "sodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "aluminium",
-        "aluminum",
-        "lithium",
-        "silver",
-        "copper",
-        "ammonium",
-        "chloride",
-        "bicarbonate",
-        "carbonate",
-    }
-)
-_HYOSCINE = frozenset({"hyoscine", "scopolamine", "hioscine"})
-_CONNECTORS = frozenset({"and", "with", "&", "+", "/", "-", "plus"})
-_TOKEN_EXPANSIONS: dict[str, str] = {
-    "vit": "vitamin",
-    "vits": "vitamins",
-    "vitamine": "vitamin",
-    "vitamines": "vitamins",
-    "bcomplex": "b complex",
-    "bco": "b co",
-}
-# abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz",
-# "lisinopril/hctz"); alone they are names of their own ("HCTZ" is listed as an abbreviation)
-_PART_ABBREVIATIONS: dict[str, str] = {"hctz": "hydrochlorothiazide"}
+_MAKERS = _words_of("makers")
+# salt and ester words stripped for matching; butylbromide never, hydrobromide not from hyoscine
+SALT_WORDS = _words_of("salt_words")
+_IONS = _words_of("ions")
+_HYOSCINE = _words_of("hyoscine_names")
+_CONNECTORS = _words_of("connectors")
+_TOKEN_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["token_expansions"].items()}
+# abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz")
+_PART_ABBREVIATIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["part_abbreviations"].items()}
+# words that carry no name of their own ("drug for malaria"): read by the matcher
+STOP_WORDS = _words_of("stop_words")
+# mass unit -> milligrams: the one table strengths are read with (the triage rules read it through
+# :func:`strengths_mg`)
+MG_PER_UNIT: dict[str, float] = {str(k): float(v) for k, v in _VOCABULARY["mg_per_unit"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -542,24 +176,6 @@ _MAKER_PHRASES = re.compile(r"\b(?:may\s*(?:&|and|n)\s*baker|m\s*&\s*b)\b")
 # (not "vitamine", a spelling of "vitamin")
 _VITAMIN_GLUE = re.compile(r"\bvit(?:amin)?([abcdk](?:\d{1,2})?)\b")
 
-_MG_PER_UNIT = {
-    "mg": 1.0,
-    "mgs": 1.0,
-    "milligram": 1.0,
-    "milligrams": 1.0,
-    "g": 1000.0,
-    "gm": 1000.0,
-    "gms": 1000.0,
-    "gram": 1000.0,
-    "grams": 1000.0,
-    "mcg": 0.001,
-    "mcgs": 0.001,
-    "ug": 0.001,
-    "microgram": 0.001,
-    "micrograms": 0.001,
-}
-
-
 # --- steps --------------------------------------------------------------------------------------------
 
 
@@ -580,7 +196,7 @@ def _prepare(text: str) -> str:
 
 
 def _mg(number: str, unit: str) -> float | None:
-    factor = _MG_PER_UNIT.get(unit)
+    factor = MG_PER_UNIT.get(unit)
     if factor is None or not _NUMBER.match(number):
         return None
     return round(float(number) * factor, 6)

@@ -30,7 +30,13 @@ from rapidfuzz.distance import OSA
 
 from rxtriage.lookup.fuzzy import name_similarity
 from rxtriage.lookup.keys import name_key
-from rxtriage.lookup.normalize import DATA_DIR, FORM_WORDS, SALT_WORDS, error_prone_abbreviations
+from rxtriage.lookup.normalize import (
+    DATA_DIR,
+    FORM_WORDS,
+    SALT_WORDS,
+    STOP_WORDS,
+    error_prone_abbreviations,
+)
 from rxtriage.lookup.types import DrugInfo, NameRow, Normalized, Resolution
 
 __all__ = [
@@ -61,39 +67,8 @@ NOT_MEDICINE_MARGIN = 0.02  # a non-medicine word this close to the best drug na
 MAX_CANDIDATES = 5
 MAX_FUZZY_KEYS = 4
 
-# words that carry no name of their own ("drug for malaria", "the typhoid medicine")
-_STOP_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "of",
-        "for",
-        "and",
-        "with",
-        "my",
-        "me",
-        "to",
-        "in",
-        "on",
-        "some",
-        "any",
-        "that",
-        "this",
-        "it",
-        "is",
-        "what",
-        "which",
-        "good",
-        "best",
-        "strong",
-        "very",
-        "all",
-        "type",
-        "kind",
-        "de",
-    }
-)
+# words that carry no name of their own ("drug for malaria"): data/vocabulary.yaml ``stop_words``
+_STOP_WORDS = STOP_WORDS
 
 
 # --- data ---------------------------------------------------------------------------------------------
