@@ -109,20 +109,35 @@ def error_prone_expansions(key: str) -> tuple[str, ...]:
 
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT = (
-    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|g|gm|gms|grams?|ml|mls|millilit(?:er|re)s?|l|lit(?:er|re)s?|ltr|"
-    r"iu|i\.u\.?|units?|u|%|mmol|meq|mu|miu)"
+    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|ng|nanograms?|g|gm|gms|grams?|kg|ml|mls|cc|"
+    r"millilit(?:er|re)s?|l|lit(?:er|re)s?|ltr|iu|i\.u\.?|(?:million|mega)\s*(?:units?|iu)|units?|u|%|mmol|"
+    r"micromol|meq|mu|miu)"
+)
+# what a strength is per: a volume, a dose unit or a time ("250mg/5ml", "25mcg/hr", "100mcg/dose",
+# "5mg in 5ml", "1 mg per ml", "40mg/kg", "1% w/w")
+_PER = (
+    r"(?:ml|mls|l|g|kg|tabs?|tablets?|caps?|capsules?|doses?|metered\s*doses?|actuations?|puffs?|sprays?|"
+    r"drops?|vials?|amps?|ampoules?|sachets?|applications?|inhalations?|hrs?|h|hours?|24\s*h(?:rs?|ours?)?|"
+    r"days?|d|mins?|minutes?)"
 )
 _STRENGTH = re.compile(
     rf"(?<![a-z0-9.])(?P<num>{_NUM}(?:\s*[/+]\s*{_NUM})*)\s*(?P<unit>{_UNIT})"
-    rf"(?:\s*(?:/|per)\s*(?:{_NUM})?\s*(?:ml|l|g|tab|tablet|dose|hr|h|hours?|24h|actuation|puff))?"
+    rf"(?:\s*(?:(?:/|per)\s*(?:{_NUM})?|in\s*{_NUM})\s*{_PER})?"
+    r"(?:\s*[wv]\s*/\s*[wv])?"
     r"(?![a-z0-9])"
 )
 _PER_VOLUME = re.compile(rf"(?<![a-z0-9])/\s*{_NUM}?\s*ml\b")
+# dosing shorthand: durations written as a fraction of a week, year or month ("x 3/7" = three days,
+# "1/52" = one week, "for 2/12" = two months) and the Indian "1-0-1" (morning-noon-night)
+_DOSING_SHORTHAND = re.compile(
+    r"(?:(?<![\d/.])(?:(?:x|for)\s*)?\d{1,2}\s*/\s*(?:7|52)|(?:x|for)\s*\d{1,2}\s*/\s*12)(?![\d/])"
+    r"|(?<![\d./-])[0-2](?:-[0-2]){2,3}(?![\d./-])"
+)
 _PACK = re.compile(
     r"(?<![a-z0-9])(?:(?:x|\*)\s*\d+|\d+\s*(?:x|\*)(?![a-z0-9]))"
     r"|(?<![a-z0-9./])\d+\s*(?:cards?|strips?|packs?|packets?|pkts?|sachets?|satchets?|bottles?|box(?:es)?|"
     r"tins?|tubes?|pieces?|pcs|vials?|amps?|ampoules?|doses?|days?|weeks?|months?|times?|puffs?|drops?|"
-    r"spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|blisters?)\b"
+    r"spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|blisters?|hourly|hrly|hourlies)\b"
     # "2 tabs" is a count, "flagyl 400 tabs" a strength code: counts have at most two digits
     r"|(?<![a-z0-9./])\d{1,2}\s*(?:tablets?|tabs?|caps?|capsules?|caplets?)\b"
 )
@@ -140,6 +155,8 @@ _GLUE = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)([a-z]{3,})(?=\d)")
 _GLUE_FORM = re.compile(
     r"(?<=\d)(?=(?:tabs?|tablets?|caps?|capsules?|caplets?|syr(?:up)?|susp(?:ension)?|inj(?:ection)?|fdc)\b)"
 )
+# letters with digits glued on ("abc123", "zifi200"): never read as an abbreviation plus a number
+_GLUED_NUMBER = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)[a-z]{2,}\d+\b")
 _SEPARATOR_SPACING = re.compile(r"\s*([/+])\s*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?|[/+&-]")
 _NUMBER = re.compile(rf"^{_NUM}$")
@@ -225,6 +242,7 @@ def _form_of(tokens: Iterable[str]) -> str | None:
 
 
 def _strip_phrases(text: str) -> str:
+    text = _DOSING_SHORTHAND.sub(" ", text)
     text = _PACK.sub(" ", text)
     text = _FILLER_PHRASES.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
@@ -427,7 +445,13 @@ def _normalize(text: str) -> Normalized:
     keys = _keys(_variants(with_forms, core) + _aside_variants(text))
     strength_mg, strength_text = _strength(strengths, figures, cleaned)
     return Normalized(
-        input=text, text=cleaned, keys=keys, strength_mg=strength_mg, strength_text=strength_text, form=form
+        input=text,
+        text=cleaned,
+        keys=keys,
+        strength_mg=strength_mg,
+        strength_text=strength_text,
+        form=form,
+        glued_number=bool(_GLUED_NUMBER.search(text[:MAX_INPUT].lower())),
     )
 
 

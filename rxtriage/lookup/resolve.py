@@ -214,6 +214,8 @@ def resolve_exact(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | Non
 
 
 def _exact_hit(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
+    if norm.glued_number:  # "abc123" is not ABC (abacavir) 123
+        rows = [r for r in rows if r.kind != "abbreviation"]
     for key in _name_keys(norm):
         hits = _distinct_drugs(r for r in rows if r.name == key)
         if not hits:

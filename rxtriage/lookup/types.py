@@ -49,6 +49,12 @@ class Normalized:
     strength_mg: float | None = None
     strength_text: str | None = None
     form: str | None = None
+    glued_number: bool = False  # letters with digits glued on ("abc123"): never an abbreviation
+
+    @property
+    def cache_text(self) -> str:
+        """What the resolution depends on (hashed into the cache key): the keys, and the glue."""
+        return "\x1f".join(self.keys) + ("\x1fglued" if self.glued_number else "")
 
 
 @dataclass
