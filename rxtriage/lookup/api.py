@@ -167,6 +167,7 @@ class DrugLookup:
             note=resolution.note,
             strength_mg=norm.strength_mg,
             form=norm.form,
+            strength=norm.strength,
         )
 
     def _resolve_missing(self, missing: dict[str, Normalized]) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from rxtriage.lookup.keys import name_key
-from rxtriage.lookup.types import Normalized
+from rxtriage.lookup.types import Normalized, Strength
 
 __all__ = [
     "DATA_DIR",
@@ -42,6 +42,7 @@ __all__ = [
     "error_prone_abbreviations",
     "error_prone_expansions",
     "normalize",
+    "strength_parse",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -88,8 +89,8 @@ _TOKEN_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["tok
 _PART_ABBREVIATIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["part_abbreviations"].items()}
 # words that carry no name of their own ("drug for malaria"): read by the matcher
 STOP_WORDS = _words_of("stop_words")
-# mass unit -> milligrams: the one table strengths are read with (the triage rules read it through
-# :func:`strengths_mg`)
+# mass unit -> milligrams: the one table strengths are read with (the triage rules read strengths
+# through :func:`strength_parse` and the lookup's result)
 MG_PER_UNIT: dict[str, float] = {str(k): float(v) for k, v in _VOCABULARY["mg_per_unit"].items()}
 
 
@@ -219,19 +220,23 @@ def _mg(number: str, unit: str) -> float | None:
     return round(float(number) * factor, 6)
 
 
-def _split_strengths(text: str) -> tuple[str, list[str], list[float | None]]:
-    """Remove every "500mg", "80/480 mg", "250mg/5ml", "1g", "5%"; return them and their mg figures."""
+def _split_strengths(text: str) -> tuple[str, list[str], list[float | None], list[float]]:
+    """Remove every "500mg", "80/480 mg", "250mg/5ml", "1g", "5%"; return them, their mg figures (None
+    unless one plain number in a mass unit) and every part's mg figure ("37.5/325mg" -> 37.5, 325.0)."""
     found: list[str] = []
     figures: list[float | None] = []
+    parts: list[float] = []
 
     def take(match: re.Match[str]) -> str:
+        number, unit = _SPACES.sub("", match.group("num")), match.group("unit").replace(".", "")
         found.append(_SPACES.sub("", match.group(0)))
-        figures.append(_mg(_SPACES.sub("", match.group("num")), match.group("unit").replace(".", "")))
+        figures.append(_mg(number, unit))
+        parts.extend(mg for part in re.split(r"[/+]", number) if (mg := _mg(part, unit)) is not None)
         return " "
 
     text = _STRENGTH.sub(take, text)
     text = _PER_VOLUME.sub(" ", text)
-    return text, found, figures
+    return text, found, figures, parts
 
 
 def _form_of(tokens: Iterable[str]) -> str | None:
@@ -296,17 +301,17 @@ def _join(tokens: list[str]) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float | None]]:
-    """One pass: the cleaned name, its tokens with forms kept, the form, strengths and mg figures."""
+def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float | None], list[float]]:
+    """One pass: the cleaned name, its tokens with forms kept, the form, strengths, mg figures and parts."""
     prepared = _prepare(text)
-    rest, strengths, figures = _split_strengths(prepared)
+    rest, strengths, figures, parts = _split_strengths(prepared)
     whole = _strip_phrases(rest)
     cut = _cut_for_tail(whole)
     tokens = _tokens(cut)
     form = _form_of(tokens)
     with_forms = _name_tokens(_tokens(whole))
     core = _core_tokens(tokens)
-    return _join(core), with_forms, form, strengths, figures
+    return _join(core), with_forms, form, strengths, figures, parts
 
 
 # --- key variants -------------------------------------------------------------------------------------
@@ -435,7 +440,7 @@ def _aside_variants(text: str) -> list[list[str]]:
 
 
 def _normalize(text: str) -> Normalized:
-    cleaned, with_forms, form, strengths, figures = _parse(text)
+    cleaned, with_forms, form, strengths, figures, parts = _parse(text)
     for _ in range(4):  # settle to a fixed point so ``text`` is idempotent
         again = _parse(cleaned)[0]
         if again == cleaned:
@@ -451,6 +456,10 @@ def _normalize(text: str) -> Normalized:
         strength_mg=strength_mg,
         strength_text=strength_text,
         form=form,
+        strength=Strength(
+            figures_mg=tuple(parts),
+            numbers=tuple(float(t) for t in re.split(r"[\s/-]+", cleaned) if _NUMBER.match(t)),
+        ),
         glued_number=bool(_GLUED_NUMBER.search(text[:MAX_INPUT].lower())),
     )
 
@@ -477,3 +486,9 @@ def normalize(text: str) -> Normalized:
     if len(raw) <= NORMALIZE_MEMO_MAX_CHARS:
         return _normalize_memo(raw)
     return _normalize_total(raw)
+
+
+def strength_parse(text: str) -> Strength:
+    """The strength a text states ("200 mg", "37.5/325mg", "225"): mass figures in mg and bare numbers.
+    The triage rules read typed strength fields with it, so one parser owns strengths."""
+    return normalize(text).strength

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
+__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution", "Strength"]
 
 
 class DrugInfo(TypedDict):
@@ -35,6 +35,15 @@ class NameRow:
 
 
 @dataclass(frozen=True)
+class Strength:
+    """What a text states as strength: every figure in a mass unit, in mg and in order ("37.5/325mg" ->
+    37.5, 325.0), and the bare numbers left in the name ("Augmentin 625" -> 625.0: never mg by itself)."""
+
+    figures_mg: tuple[float, ...] = ()
+    numbers: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Normalized:
     """What normalisation makes of one typed name.
 
@@ -49,6 +58,7 @@ class Normalized:
     strength_mg: float | None = None
     strength_text: str | None = None
     form: str | None = None
+    strength: Strength = Strength()
     glued_number: bool = False  # letters with digits glued on ("abc123"): never an abbreviation
 
     @property
@@ -104,6 +114,7 @@ class LookupResult:
     note: str | None = None
     strength_mg: float | None = None
     form: str | None = None
+    strength: Strength = Strength()
 
     @property
     def found(self) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.types import DrugInfo, LookupResult
 from rxtriage.triage.rules import REASON_EFFECTS, RULESET, decide, load_drug_rules, route_for
 from rxtriage.triage.types import Decision, MedicationInput, PatientInfo, Reason, TriageInput
@@ -65,6 +66,8 @@ def result(
     note: str | None = None,
     strength_mg: float | None = None,
 ) -> LookupResult:
+    """What the lookup makes of ``name`` (its real strength parse), resolved to ``info``."""
+    parsed = normalize(name)
     return LookupResult(
         input=name,
         normalized=name.lower(),
@@ -74,7 +77,8 @@ def result(
         drug=info,
         candidates=[],
         note=note,
-        strength_mg=strength_mg,
+        strength_mg=parsed.strength_mg if strength_mg is None else strength_mg,
+        strength=parsed.strength,
     )
 
 
