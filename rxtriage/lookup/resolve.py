@@ -101,6 +101,38 @@ def lasa_pairs() -> frozenset[frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def lasa_partner_names() -> dict[str, frozenset[str]]:
+    """Generic name -> the name keys of its look-alike/sound-alike partners: each partner's generic name,
+    the name it is confused as (``as``) and its other names (``also``), stocked or not."""
+    partners: dict[str, set[str]] = {}
+    for item in _load("lasa_pairs.yaml"):
+        members = [str(g).lower() for g in item["pair"]]
+        seen_as = [str(a) for a in item.get("as") or ()]
+        also = item.get("also") or {}
+        names = {
+            m: {name_key(m), *(name_key(seen_as[i]) for i in range(len(seen_as)) if i == pos)}
+            | {name_key(str(n)) for n in also.get(m) or ()}
+            for pos, m in enumerate(members)
+        }
+        for m in members:
+            for other in members:
+                if other != m:
+                    partners.setdefault(m, set()).update(names[other])
+    return {generic: frozenset(keys) for generic, keys in partners.items()}
+
+
+@lru_cache(maxsize=1)
+def known_medicines() -> frozenset[str]:
+    """Keys of medicines the formulary does not stock (data/known_medicines.yaml)."""
+    return frozenset(name_key(str(n)) for group in _load("known_medicines.yaml") for n in group["names"])
+
+
+@lru_cache(maxsize=1)
+def _known_medicine_list() -> tuple[str, ...]:
+    return tuple(sorted(known_medicines()))
+
+
+@lru_cache(maxsize=1)
 def _expansion_keys() -> frozenset[str]:
     return frozenset(name_key(m) for meanings in error_prone_abbreviations().values() for m in meanings)
 
@@ -210,6 +242,8 @@ def resolve_exact(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | Non
     found = _exact_hit(norm, rows)
     if found is None and is_not_medicine(norm):
         return _none("not_a_medicine")
+    if found is None and any(key in known_medicines() for key in _name_keys(norm)):
+        return _none("not_in_formulary")
     return found
 
 
@@ -365,6 +399,24 @@ def _closest_not_medicine(keys: Sequence[str]) -> float:
     return best
 
 
+def _closest(keys: Sequence[str], names: Iterable[str], skip: Iterable[str] = ()) -> float:
+    """The best similarity of a query key to one of ``names`` (those in ``skip`` aside)."""
+    from rapidfuzz import fuzz, process
+
+    skipped = set(skip)
+    pool = [n for n in names if n not in skipped]
+    best = 0.0
+    for key in keys:
+        for term, _, _ in process.extract(key, pool, scorer=fuzz.ratio, limit=3, score_cutoff=60):
+            best = max(best, name_similarity(key, term))
+    return best
+
+
+def _stocked_as(row: NameRow, candidates: Sequence[NameRow]) -> set[str]:
+    """The names the matched medicine itself goes by among the candidates."""
+    return {c.name for c in candidates if c.drug["id"] == row.drug["id"]}
+
+
 def _lasa(best: str, others: Iterable[str]) -> bool:
     pairs = lasa_pairs()
     return any(frozenset((best, other)) in pairs for other in others if other != best)
@@ -393,6 +445,14 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
         return _none(None, offered, score)
     if _closest_not_medicine(keys) >= score - NOT_MEDICINE_MARGIN:
         return _none("not_a_medicine", [], score)
+    stocked = {c.name for c in candidates}
+    if _closest(keys, _known_medicine_list(), stocked) >= score:
+        return _none("not_in_formulary", offered, score)
+    if (
+        _closest(keys, lasa_partner_names().get(row.drug["generic_name"], ()), _stocked_as(row, candidates))
+        >= score
+    ):
+        return _none("look_alike_sound_alike", offered, score)
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
     if runner_up >= score - TIE_MARGIN:
         return Resolution(

@@ -130,4 +130,14 @@ class LookupResult:
             "drug": self.drug,
             "candidates": self.candidates,
             "note": self.note,
+            "reason": self.reason,
         }
+
+    @property
+    def reason(self) -> str | None:
+        """Why no medicine was resolved, as a stable code (``not_in_formulary``, ``not_a_medicine``,
+        ``ambiguous``, ``error_prone_abbreviation``, ``look_alike_sound_alike``, ``not_found``); None
+        when one was."""
+        if self.drug is not None:
+            return None
+        return self.note or "not_found"

@@ -24,6 +24,8 @@ treatment_failure                doctor      symptoms not improving on treatment
                                              responding to treatment"): review, never a refill
 no_medications                   doctor      a request without any medication line: a consultation
 unrecognised_medication          doctor      a name not resolved, ambiguous, refused or not a medicine
+not_in_formulary                 doctor      the exact name of a known medicine the formulary does not
+                                             stock: never turned into another medicine (design 4)
 unknown_schedule                 doctor      a resolved record whose schedule is not otc|pharmacy|pom|
                                              controlled (data error: never guess)
 controlled_substance             doctor      schedule ``controlled`` (or a UN/national controlled basis)
@@ -109,6 +111,7 @@ REASON_EFFECTS: Mapping[str, str] = {
     "treatment_failure": DOCTOR,
     "no_medications": DOCTOR,
     "unrecognised_medication": DOCTOR,
+    "not_in_formulary": DOCTOR,
     "unknown_schedule": DOCTOR,
     "controlled_substance": DOCTOR,
     "prescription_only": DOCTOR,
@@ -384,10 +387,14 @@ def _unrecognised(line: Line) -> Reason | None:
     note = line.result.note
     if line.drug is not None and note not in REFUSING_NOTES:
         return None
+    if note == "not_in_formulary":
+        message = f"'{line.label}' is a medicine this formulary does not stock: a doctor must decide."
+        return Reason("not_in_formulary", message, line.label)
     why = {
         "ambiguous": "matches more than one medicine",
         "error_prone_abbreviation": "is an error-prone abbreviation",
         "not_a_medicine": "is not a medicine name",
+        "look_alike_sound_alike": "looks or sounds like another medicine",
     }.get(note or "", "was not recognised")
     return Reason("unrecognised_medication", f"'{line.label}' {why}: a doctor must check it.", line.label)
 

@@ -210,6 +210,14 @@ def test_an_ambiguous_or_refused_name_is_unrecognised(note: str) -> None:
     assert "unrecognised_medication" in codes(decision)
 
 
+def test_a_known_medicine_the_formulary_does_not_stock_goes_to_a_doctor_with_its_own_reason() -> None:
+    decision = triage(("Tetracaine eye drops", None, {"note": "not_in_formulary"}), ("Panadol", PARACETAMOL))
+    assert decision.route == "doctor"
+    assert "not_in_formulary" in codes(decision)
+    assert "unrecognised_medication" not in codes(decision)
+    assert decision.as_dict()["medications"][0]["reason"] == "not_in_formulary"
+
+
 def test_only_the_triggering_medication_is_named() -> None:
     decision = triage(("Panadol", PARACETAMOL), ("Valium 5mg", DIAZEPAM), ("Vitamin C", VITAMIN_C))
     named = {r.medication for r in decision.reasons if r.medication}
