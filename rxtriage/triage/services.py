@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rxtriage.curation.services import unresolved_names_record
 from rxtriage.lookup.api import lookup_many
 from rxtriage.lookup.types import LookupResult
 from rxtriage.ops.metrics import TRIAGE_DECISIONS
@@ -148,6 +149,7 @@ def prescription_request_create(
             line.request = obj
         MedicationLine.objects.bulk_create(lines)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
+    unresolved_names_record(results=results)  # the curation loop: one statement, never raises
     return obj
 
 
