@@ -33,6 +33,7 @@ __all__ = [
     "CurationError",
     "curation_approve",
     "curation_key",
+    "curation_reapply",
     "curation_reject",
     "unresolved_names_record",
 ]
@@ -129,6 +130,16 @@ def _upsert(seen: dict[str, _Seen]) -> None:
         cursor.execute(_UPSERT_SQL.format(rows=", ".join([row] * len(seen))), params)
 
 
+def _name_add(drug: Drug, key: str, kind: str) -> bool:
+    """Add ``key`` to the drug's names of ``kind`` (not saved); False when it is there already."""
+    field = KIND_FIELDS[CurationKind(kind)]
+    names = list(getattr(drug, field) or [])
+    if key in {name_key(n) for n in names}:
+        return False
+    setattr(drug, field, [*names, key])
+    return True
+
+
 def _decided(key: str) -> UnresolvedName:
     now = timezone.now()
     row, _ = UnresolvedName.objects.select_for_update().get_or_create(
@@ -167,10 +178,7 @@ def curation_approve(
     )
     if other:
         raise CurationError("key_names_another_medicine", f"'{key}' already names {other}.")
-    field = KIND_FIELDS[CurationKind(kind)]
-    names = list(getattr(drug, field) or [])
-    if key not in {name_key(n) for n in names}:
-        setattr(drug, field, [*names, key])
+    if _name_add(drug, key, kind):
         drug_save(drug=drug)
     row = _decided(key)
     row.status, row.drug, row.kind = CurationStatus.APPROVED, drug, kind
@@ -189,3 +197,19 @@ def curation_reject(*, key: str, decided_by: str = "") -> UnresolvedName:
     row.decided_at, row.decided_by = timezone.now(), decided_by[:150]
     row.save()
     return row
+
+
+@transaction.atomic
+def curation_reapply() -> int:
+    """Put approved names back on their medicines after a formulary load replaced the names lists
+    (until they are merged into the shipped data).  Returns the number of medicines changed."""
+    approved = UnresolvedName.objects.filter(status=CurationStatus.APPROVED, drug__is_active=True)
+    changed: dict[int, Drug] = {}
+    for row in approved.select_related("drug"):
+        assert row.drug is not None
+        drug = changed.get(row.drug.pk, row.drug)
+        if _name_add(drug, row.key, row.kind or CurationKind.BRAND):
+            changed[drug.pk] = drug
+    for drug in changed.values():
+        drug_save(drug=drug)
+    return len(changed)

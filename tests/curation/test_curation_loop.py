@@ -258,3 +258,10 @@ def test_approving_a_key_makes_another_process_resolve_it_within_a_second(
     seen = [float(stamp) for stamp, generic in lines if generic == ACT]
     assert seen, "the other process never resolved the approved name"
     assert seen[0] - approved <= 1.0
+
+
+def test_an_approved_name_survives_reloading_the_shipped_formulary(formulary: Any) -> None:
+    curation_approve(key="zorvimax", generic_name=ACT)
+    call_command("load_formulary", verbosity=0)
+    assert "zorvimax" in Drug.objects.get(generic_name=ACT).brand_names
+    assert UnresolvedName.objects.get(key="zorvimax").status == CurationStatus.APPROVED
