@@ -85,6 +85,14 @@ _IONS = _words_of("ions")
 _HYOSCINE = _words_of("hyoscine_names")
 _CONNECTORS = _words_of("connectors")
 _TOKEN_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["token_expansions"].items()}
+_PHRASE_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["phrase_expansions"].items()}
+_PHRASES = re.compile(
+    r"\b(?:"
+    + "|".join(
+        r"\s+".join(map(re.escape, p.split())) for p in sorted(_PHRASE_EXPANSIONS, key=len, reverse=True)
+    )
+    + r")\b"
+)
 # abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz")
 _PART_ABBREVIATIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["part_abbreviations"].items()}
 # words that carry no name of their own ("drug for malaria"): read by the matcher
@@ -208,6 +216,7 @@ def _prepare(text: str) -> str:
     text = _ALLOWED.sub(" ", text)
     text = _MAKER_PHRASES.sub(" maybaker ", text)
     text = _VITAMIN_GLUE.sub(r"vitamin \1", text)
+    text = _PHRASES.sub(lambda m: _PHRASE_EXPANSIONS[" ".join(m.group(0).split())], text)
     text = _GLUE.sub(r"\1 ", text)
     text = _GLUE_FORM.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

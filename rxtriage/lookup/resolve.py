@@ -324,10 +324,14 @@ def _typo_like(query: str, row: NameRow) -> bool:
 def _names_another_medicine(query: str, row: NameRow, candidates: Sequence[NameRow]) -> bool:
     """A word of the query is, as typed, the whole name of another medicine that the matched name does
     not hold: "ampicillin flucloxacillin" is not a typo of "ampicillin cloxacillin"."""
-    words = set(query.split())
-    if len(words) < 2:
+    typed = query.split()
+    if len(typed) < 2:
         return False
     own = set(row.name.split())
+    # a word the matched name writes joined to its neighbour ("ethinyl estradiol" in
+    # "levonorgestrel ethinylestradiol") is part of that name, not another medicine's name
+    joined = {w for a, b in zip(typed, typed[1:], strict=False) if a + b in own for w in (a, b)}
+    words = set(typed) - joined
     parts = {name_key(c) for c in row.drug.get("components") or ()}
     return any(
         c.name in words
@@ -350,6 +354,22 @@ def _typed_as_combination(norm: Normalized) -> bool:
     return any(
         tokens[i] in _PART_JOINERS and tokens[i - 1].isalpha() and tokens[i + 1].isalpha()
         for i in range(1, len(tokens) - 1)
+    )
+
+
+TRUNCATION_MIN = 5  # letters a typed name needs before it can read as another name cut short
+
+
+def _cuts_short_another_name(query: str, row: NameRow, candidates: Sequence[NameRow]) -> bool:
+    """The query is the start of another medicine's name, stocked or not: "Norflox" is norfloxacin cut
+    short (as brands often are), not a typo of "Norflex" (orphenadrine)."""
+    if " " in query or len(query) < TRUNCATION_MIN:
+        return False
+    own = {w for name in _stocked_as(row, candidates) for w in name.split()}
+    others = (c.name for c in candidates if c.drug["id"] != row.drug["id"])
+    return any(
+        first.startswith(query) and len(first) > len(query) and first not in own
+        for first in (name.split()[0] for name in (*others, *known_medicines()))
     )
 
 
@@ -439,6 +459,7 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
         or not _typo_like(key, row)
         or _short_of_a_combination(key, row)
         or _adds_a_word(key, row)
+        or _cuts_short_another_name(key, row, candidates)
         or _names_another_medicine(key, row, candidates)
         or (_typed_as_combination(norm) and not row.drug.get("components"))
     ):

@@ -207,3 +207,10 @@ def test_letters_with_digits_glued_on_are_marked_so_they_never_read_as_an_abbrev
     assert not normalize("abc 123").glued_number
     assert normalize("abc123").cache_text != normalize("abc 123").cache_text
     assert not normalize("feso4").glued_number
+
+
+def test_salt_shorthand_is_spelled_out_only_as_a_whole_phrase() -> None:
+    assert normalize("mag sulph 50%").keys == ("magnesium sulfate",)
+    assert normalize("soda  bicarb").keys == ("sodium bicarbonate",)
+    assert normalize("ferrous sulph 200mg").keys[0] == "ferrous sulfate"
+    assert normalize("mist mag").keys[0] == "mist mag"

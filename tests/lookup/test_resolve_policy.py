@@ -332,3 +332,23 @@ def test_every_look_alike_pair_and_known_medicine_is_listed_with_a_source() -> N
     assert frozenset({"calcium folinate", "folic acid"}) in lasa_pairs()
     groups = yaml.safe_load((DATA_DIR / "known_medicines.yaml").read_text(encoding="utf-8"))
     assert all(group.get("source") and group["names"] for group in groups)
+
+
+def test_a_brand_that_cuts_short_another_medicines_name_is_not_a_typo_of_a_third() -> None:
+    orphenadrine = _drug(905, "orphenadrine")
+    rows = [
+        _row("orphenadrine", "generic", orphenadrine),
+        _row("Norflex", "brand", orphenadrine),
+        _row("norfloxacin", "generic", _drug(906, "norfloxacin")),
+    ]
+    assert _pipeline("Norflox", rows).drug is None  # norfloxacin cut short, not Norflex
+    assert _pipeline("Norflexx", rows).drug == orphenadrine
+    # the same for a medicine the formulary does not stock: "Vortiox" is vortioxetine cut short
+    made_up = _drug(907, "made-up")
+    assert _pipeline("Vortrox", [_row("Vortrox", "brand", made_up)]).drug == made_up
+    assert _pipeline("Vortiox", [_row("Vortrox", "brand", made_up)]).drug is None
+
+
+def test_a_combination_typed_with_a_part_split_in_two_words_resolves_to_the_combination() -> None:
+    res = _resolve("levonorgestrel + ethinyl estradiol")
+    assert res.drug is not None and res.drug["generic_name"] == "levonorgestrel/ethinylestradiol"
