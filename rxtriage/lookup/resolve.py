@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -330,7 +331,7 @@ def _names_another_medicine(query: str, row: NameRow, candidates: Sequence[NameR
     own = set(row.name.split())
     # a word the matched name writes joined to its neighbour ("ethinyl estradiol" in
     # "levonorgestrel ethinylestradiol") is part of that name, not another medicine's name
-    joined = {w for a, b in zip(typed, typed[1:], strict=False) if a + b in own for w in (a, b)}
+    joined = {w for a, b in pairwise(typed) if a + b in own for w in (a, b)}
     words = set(typed) - joined
     parts = {name_key(c) for c in row.drug.get("components") or ()}
     return any(
