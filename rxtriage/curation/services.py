@@ -2,9 +2,9 @@
 
 - :func:`unresolved_names_record` counts, in the request path, every name that resolved to nothing or
   needs confirmation: ONE upsert statement (``INSERT ... ON CONFLICT (key) DO UPDATE SET count = count +
-  n``, on SQLite and PostgreSQL alike), after the request is saved, in a savepoint of its own: a failure
-  is logged and never reaches the request.  Only the normalised key is stored: never who typed it,
-  never the request.
+  n``, on SQLite and PostgreSQL alike), in a savepoint of the request's own transaction, so it adds no
+  commit of its own: a failure rolls back the savepoint only, is logged and never reaches the request.
+  Only the normalised key is stored: never who typed it, never the request.
 - :func:`curation_approve` adds the key to a medicine's brands, other names or abbreviations through the
   formulary write path (``drug_save``: names index rebuilt, formulary version bumped), so every worker
   resolves it within a second; :func:`curation_reject` records the key as not a medicine.  A decided

@@ -148,8 +148,10 @@ def prescription_request_create(
         for line in lines:
             line.request = obj
         MedicationLine.objects.bulk_create(lines)
+        # the curation loop: one statement in a savepoint of this transaction (no commit of its own);
+        # it never raises, and a failure rolls back only the savepoint
+        unresolved_names_record(results=results)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
-    unresolved_names_record(results=results)  # the curation loop: one statement, never raises
     return obj
 
 

@@ -95,6 +95,15 @@ def test_a_failing_count_never_breaks_the_request(patient: APIClient) -> None:
     assert UnresolvedName.objects.count() == 0
 
 
+def test_a_database_error_while_counting_rolls_back_only_the_count(patient: APIClient) -> None:
+    broken = "INSERT INTO curation_no_such_table VALUES {rows}"
+    with mock.patch.object(services, "_UPSERT_SQL", broken):
+        response = patient.post("/api/prescriptions/requests/", _request(UNKNOWN_BRAND), format="json")
+    assert response.status_code == 201
+    assert patient.get(f"/api/prescriptions/requests/{response.json()['id']}/").status_code == 200
+    assert UnresolvedName.objects.count() == 0
+
+
 def test_rejecting_a_key_removes_it_from_the_list_for_good(patient: APIClient) -> None:
     for typed in ("Zorvimax", "Blorbex syrup"):
         patient.post("/api/prescriptions/requests/", _request(typed), format="json")
