@@ -12,8 +12,14 @@
   when the candidates hold a look-alike/sound-alike pair.  A fuzzy match that names another product
   is refused: the typed name adds a word to the name ("Claritin-D"), leaves off the last word(s) of a
   combination's name ("Betnovate" vs "Betnovate-N"), holds another medicine's whole name
-  ("ampicillin flucloxacillin"), or is typed as parts joined by "+", "/", "and"... while the match is
-  a single medicine ("chloroquine + sp").
+  ("ampicillin flucloxacillin"), is the start of another medicine's name ("Norflox" is norfloxacin cut
+  short, not "Norflex"), or is typed as parts joined by "+", "/", "and"... while the match is a single
+  medicine ("chloroquine + sp").
+- Fuzzy matching never crosses a look-alike/sound-alike pair: a typed name as close to a partner's
+  names (stocked or not: "folinic acid", "leucovorin") as to the match is refused.  The exact name of a
+  known medicine the formulary does not stock (``data/known_medicines.yaml``), or a fuzzy match closer
+  to one of those, answers ``none`` with the note ``not_in_formulary``.  Letters with digits glued on
+  ("abc123") never make an abbreviation.
 
 The word lists are data with their sources (``data/*.yaml``), loaded once per process.
 """
@@ -29,6 +35,7 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import OSA
 
+from rxtriage.formulary.datafile import NAME_KINDS
 from rxtriage.lookup.fuzzy import name_similarity
 from rxtriage.lookup.keys import name_key
 from rxtriage.lookup.normalize import (
@@ -55,7 +62,7 @@ __all__ = [
     "resolve_fuzzy",
 ]
 
-KIND_ORDER = ("generic", "brand", "synonym", "co_name", "abbreviation")
+KIND_ORDER = NAME_KINDS  # most specific first: the formulary owns the ranking
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 # Thresholds, tuned on tests/lookup/data/labelled_names.yaml (see evaluate.py):
@@ -111,7 +118,7 @@ def lasa_partner_names() -> dict[str, frozenset[str]]:
         seen_as = [str(a) for a in item.get("as") or ()]
         also = item.get("also") or {}
         names = {
-            m: {name_key(m), *(name_key(seen_as[i]) for i in range(len(seen_as)) if i == pos)}
+            m: {name_key(m), *(name_key(n) for n in seen_as[pos : pos + 1])}
             | {name_key(str(n)) for n in also.get(m) or ()}
             for pos, m in enumerate(members)
         }
