@@ -381,6 +381,16 @@ def _cuts_short_another_name(query: str, row: NameRow, candidates: Sequence[Name
     )
 
 
+def _other_line_letter(query: str, row: NameRow) -> bool:
+    """The names differ only in a word of one or two letters: another product line ("Candid-B",
+    clotrimazole + beclometasone, is not "Candid V"; "vitamin b" is not "vitamin c"), never a typo."""
+    q_words, n_words = query.split(), row.name.split()
+    if len(q_words) != len(n_words) or len(q_words) < 2:
+        return False
+    differ = [(q, n) for q, n in zip(q_words, n_words, strict=True) if q != n]
+    return len(differ) == 1 and min(len(differ[0][0]), len(differ[0][1])) <= 2
+
+
 def _adds_a_word(query: str, row: NameRow) -> bool:
     """The query is the whole name plus a word of its own: "Claritin-D" (loratadine + pseudoephedrine) is
     not "Claritin"; strength, form and modifier words were already split off by normalisation."""
@@ -467,6 +477,7 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
         or not _typo_like(key, row)
         or _short_of_a_combination(key, row)
         or _adds_a_word(key, row)
+        or _other_line_letter(key, row)
         or _cuts_short_another_name(key, row, candidates)
         or _names_another_medicine(key, row, candidates)
         or (_typed_as_combination(norm) and not row.drug.get("components"))

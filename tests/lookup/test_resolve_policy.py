@@ -352,3 +352,10 @@ def test_a_brand_that_cuts_short_another_medicines_name_is_not_a_typo_of_a_third
 def test_a_combination_typed_with_a_part_split_in_two_words_resolves_to_the_combination() -> None:
     res = _resolve("levonorgestrel + ethinyl estradiol")
     assert res.drug is not None and res.drug["generic_name"] == "levonorgestrel/ethinylestradiol"
+
+
+def test_a_product_line_letter_is_never_read_as_a_typo_of_another_line() -> None:
+    clotrimazole = _drug(908, "clotrimazole")
+    rows = [_row("clotrimazole", "generic", clotrimazole), _row("Candid V", "brand", clotrimazole)]
+    assert _pipeline("Candid-B", rows).drug is None  # clotrimazole + beclometasone, not Candid V
+    assert _pipeline("Candd V", rows).drug == clotrimazole
