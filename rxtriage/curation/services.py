@@ -41,8 +41,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 3
-# notes whose names are already decided by the shipped data: listed non-medicines are not counted
-_NOT_COUNTED = frozenset({"not_a_medicine", "empty"})
+# notes whose names are already decided by the shipped data and that an approval could not change:
+# listed non-medicines, error-prone abbreviations (always refused) and names of two medicines
+_NOT_COUNTED = frozenset({"not_a_medicine", "empty", "error_prone_abbreviation", "ambiguous"})
 # the Drug field an approved key is added to, by kind
 KIND_FIELDS = {
     CurationKind.BRAND: "brand_names",

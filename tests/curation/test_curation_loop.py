@@ -77,7 +77,7 @@ def test_only_the_normalised_key_is_stored_never_who_typed_it_or_the_request(pat
 
 
 def test_resolved_names_and_listed_non_medicines_are_not_counted(patient: APIClient) -> None:
-    for typed in ("Panadol 500mg", "malaria drug"):
+    for typed in ("Panadol 500mg", "malaria drug", "MTX 2.5mg"):
         patient.post("/api/prescriptions/requests/", _request(typed), format="json")
     assert _listed() == {}
 
