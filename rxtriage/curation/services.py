@@ -125,7 +125,7 @@ def _upsert(seen: dict[str, _Seen]) -> None:
     as_json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     row = f"(%s, %s, %s, %s, {as_json}, %s, %s, '', '')"
     params: list[Any] = []
-    for key, item in seen.items():
+    for key, item in sorted(seen.items()):  # one lock order for every request: no deadlocks
         params += [key, item.count, now, now, json.dumps(item.candidates), item.match, CurationStatus.PENDING]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL.format(rows=", ".join([row] * len(seen))), params)
