@@ -47,11 +47,11 @@ class LabelledSet:
 UNSTOCKED_3 = frozenset(
     {
         "amiloride/furosemide",
-        "amylmetacresol/2,4-dichlorobenzyl alcohol",
+        "amylmetacresol/dichlorobenzyl alcohol",
         "amylmetacresol/2,4-dichlorobenzyl alcohol/lidocaine",
         "calcium folinate",
         "clotrimazole/beclometasone",
-        "ethinylestradiol/norethisterone",
+        "norethisterone/ethinylestradiol",
         "flurbiprofen",
         "hyoscine butylbromide/paracetamol",
         "ibuprofen/codeine",
