@@ -79,7 +79,6 @@ EML_STATUSES = ("core", "complementary", "none")
 ATC_PATTERN = re.compile(r"^[ABCDGHJLMNPRSV](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 
 # Name kinds in the names index, most specific first (the order ranks exact hits).
-NAME_KINDS = ("generic", "brand", "synonym", "co_name", "abbreviation")
 
 _FIELDS = {
     "generic_name",

@@ -30,7 +30,6 @@ PENDING = {
     "rxtriage/lookup/data/error_prone_abbreviations.yaml",
     "rxtriage/lookup/data/lasa_pairs.yaml",
     "rxtriage/lookup/data/not_medicines.yaml",
-    "rxtriage/lookup/normalize.py",
     "rxtriage/lookup/resolve.py",
     "rxtriage/triage/data/negation.yaml",
     "rxtriage/triage/data/red_flags.yaml",

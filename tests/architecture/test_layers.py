@@ -26,6 +26,7 @@ LAYERS: dict[str, float] = {
     "rxtriage.settings": 0.5,
     "rxtriage.formulary": 1,
     "rxtriage.lookup": 2,
+    "rxtriage.curation": 2.5,
     "rxtriage.triage": 3,
     "rxtriage.api": 4,
     "rxtriage.console": 4,
