@@ -1,0 +1,203 @@
+"""Negation and context of a mention (``data/negation.yaml``): NegEx (Chapman et al., J Biomed Inform 2001)
+with ConText's hypothetical / historical / family categories (Harkema et al., J Biomed Inform 2009).
+
+``status_of`` reads the cues around one mention, in its clause, on the canonical text.  The policy is
+asymmetric (docs/clinical-basis.md): a negation suppresses a mention only when it is unambiguous (filler
+words only between trigger and term, or a negated "X or Y" list), in the same clause (commas, "but",
+"and" ... end its scope) and close (at most ``negation_gap_words`` words).  Words inside a matched phrase
+are never read as cues ("I no fit breathe", "cannot stop bleeding").  Where cues overlap, the longest
+wins ("no more" is a resolution, "not sure" is uncertainty, "no history of" is a negation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Document", "Lexicon", "compile_pattern", "load_lexicon", "read_data", "status_of", "strings"]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# Cue categories: the order breaks ties between equally long overlapping cues, and (without "pseudo")
+# gives the precedence of statuses when several cues apply to one mention.
+CUE_ORDER = ("pseudo", "uncertain", "family", "hypothetical", "resolved", "history", "negated")
+STATUS_PRECEDENCE = ("family", "hypothetical", "uncertain", "resolved", "history", "negated")
+DE_ESCALATING = frozenset({"negated", "hypothetical", "family", "history", "resolved"})
+
+_WORD = re.compile(r"[\w']+")
+
+
+def read_data(name: str) -> dict[str, Any]:
+    """One YAML file of ``rxtriage/triage/data``."""
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
+def strings(values: Iterable[Any] | None, where: str) -> tuple[str, ...]:
+    """A word or pattern list, refusing YAML's surprises (an unquoted ``no`` reads as False)."""
+    items = tuple(values or ())
+    bad = [v for v in items if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"{where}: entries must be quoted strings, got {bad!r}")
+    return items
+
+
+def _blanks(pattern: str) -> str:
+    """Let a literal space match any run of blanks or hyphens (" ?" : optional), outside [classes]."""
+    out, depth, i = [], 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        depth = 1 if char == "[" else (0 if char == "]" else depth)
+        if char == " " and not depth:
+            optional = pattern[i + 1 : i + 2] == "?"
+            out.append(r"[ \t-]*" if optional else r"[ \t-]+")
+            i += 2 if optional else 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A data-file cue pattern as a compiled regex with word boundaries."""
+    return re.compile(rf"(?<![\w'])(?:{_blanks(pattern)})(?!\w)")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    broad: re.Pattern[str]  # terminators that end every cue's scope
+    narrow: re.Pattern[str]  # ... plus those that end a de-escalating cue's scope
+    fillers: frozenset[str]
+    list_words: frozenset[str]
+    negation_gap: int
+    cue_gap: int
+    recency: re.Pattern[str]
+    cues: Mapping[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]] = field(
+        default_factory=dict
+    )
+
+
+def _words_alternation(words: Sequence[str]) -> str:
+    return "|".join(_blanks(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """``data/negation.yaml``, compiled once per process."""
+    raw = read_data("negation.yaml")
+    term = raw["terminators"]
+    words = strings(term["words"], "terminators.words")
+    narrow_words = strings(term["narrow"], "terminators.narrow")
+    broad = rf"{term['punctuation']}|(?<![\w'])(?:{_words_alternation(words)})(?!\w)"
+    narrow = rf"{broad}|(?<![\w'])(?:{_words_alternation(narrow_words)})(?!\w)"
+    cues = {
+        name: (
+            tuple(compile_pattern(p) for p in strings(sides.get("pre"), f"{name}.pre")),
+            tuple(compile_pattern(p) for p in strings(sides.get("post"), f"{name}.post")),
+        )
+        for name, sides in raw["cues"].items()
+    }
+    recency = strings(raw.get("recency"), "recency")
+    return Lexicon(
+        broad=re.compile(broad),
+        narrow=re.compile(narrow),
+        fillers=frozenset(strings(raw["filler_words"], "filler_words")),
+        list_words=frozenset(strings(raw["list_words"], "list_words")),
+        negation_gap=int(raw["scope"]["negation_gap_words"]),
+        cue_gap=int(raw["scope"]["cue_gap_words"]),
+        recency=re.compile(r"(?<!\w)(?:" + "|".join(_blanks(w) for w in recency) + r")(?!\w)"),
+        cues=cues,
+    )
+
+
+@dataclass(frozen=True)
+class Cue:
+    category: str
+    side: str  # pre | post
+    start: int
+    end: int
+
+
+class Document:
+    """A canonical text with its clause boundaries (found once, and only when a mention needs them)."""
+
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+
+    @cached_property
+    def boundaries(self) -> tuple[tuple[int, int], ...]:
+        return tuple(m.span() for m in self.lexicon.broad.finditer(self.text))
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        left = max((e for s, e in self.boundaries if e <= start), default=0)
+        right = min((s for s, e in self.boundaries if s >= end), default=len(self.text))
+        return left, right
+
+
+def _candidate_cues(doc: Document, start: int, end: int) -> list[Cue]:
+    """Every cue match in the mention's clause, before or after it, not overlapping it."""
+    left, right = doc.clause(start, end)
+    found = []
+    for category in CUE_ORDER:
+        pre, post = doc.lexicon.cues.get(category, ((), ()))
+        if left < start:
+            found += [Cue(category, "pre", *m.span()) for p in pre for m in p.finditer(doc.text, left, start)]
+        if end < right:
+            found += [
+                Cue(category, "post", *m.span()) for p in post for m in p.finditer(doc.text, end, right)
+            ]
+    return found
+
+
+def _longest_first(cues: list[Cue]) -> list[Cue]:
+    """Overlapping cues resolved: the longest wins, ties by ``CUE_ORDER``."""
+    ranked = sorted(cues, key=lambda c: (-(c.end - c.start), CUE_ORDER.index(c.category), c.start))
+    kept: list[Cue] = []
+    for cue in ranked:
+        if all(cue.end <= k.start or cue.start >= k.end for k in kept):
+            kept.append(cue)
+    return [c for c in kept if c.category != "pseudo"]
+
+
+def _negation_holds(words: list[str], lexicon: Lexicon, side: str) -> bool:
+    """Unambiguous and close: filler words only, or (before the term) a negated "X or Y" list."""
+    if len(words) > lexicon.negation_gap:
+        return False
+    if all(w in lexicon.fillers for w in words):
+        return True
+    return side == "pre" and bool(words) and words[-1] in lexicon.list_words
+
+
+def _cue_applies(doc: Document, cue: Cue, start: int, end: int) -> bool:
+    gap = doc.text[cue.end : start] if cue.side == "pre" else doc.text[end : cue.start]
+    words = _WORD.findall(gap)
+    if cue.category in DE_ESCALATING and doc.lexicon.narrow.search(gap):
+        return False
+    if cue.category == "negated":
+        return _negation_holds(words, doc.lexicon, cue.side)
+    return len(words) <= doc.lexicon.cue_gap
+
+
+def status_of(doc: Document, start: int, end: int, default: str = "affirmed") -> str:
+    """The status of the mention at canonical ``[start, end)`` from the cues around it.
+
+    A family cue with a recency word in the same clause ("my mother had a stroke this morning") is an
+    emergency happening now to someone: uncertain, so it escalates."""
+    cues = _longest_first(_candidate_cues(doc, start, end))
+    applying = {c.category for c in cues if _cue_applies(doc, c, start, end)}
+    status = next((s for s in STATUS_PRECEDENCE if s in applying), default)
+    if status == "family" and doc.lexicon.recency.search(doc.text, *doc.clause(start, end)):
+        return "uncertain"
+    return status
