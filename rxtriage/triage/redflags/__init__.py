@@ -256,7 +256,7 @@ def _needed_concepts(rules: RedFlagRules, found: set[str]) -> set[str]:
     needed = set(RULE_CONCEPTS)
     for flag in rules.flags:
         for group in flag.all_of:
-            if all(name in found or name in SYNTHETIC_CONCEPTS for name in group):
+            if all(name in found for name in group):
                 needed.update(group)
     return needed
 

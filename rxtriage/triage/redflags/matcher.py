@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from rxtriage.triage.redflags.words import Token, inflections
 
@@ -50,13 +51,25 @@ class Step:
     def first(self) -> frozenset[str]:
         return self.singles.union(*(alt[0] for alt in self.multis))
 
+    @cached_property
+    def by_first(self) -> dict[str, tuple[Alternative, ...]]:
+        """The several-token alternatives by the base forms they start with, longest first."""
+        table: dict[str, list[Alternative]] = {}
+        for alt in sorted(self.multis, key=len, reverse=True):
+            for base in alt[0]:
+                table.setdefault(base, []).append(alt)
+        return {base: tuple(alts) for base, alts in table.items()}
+
     def lengths(self, tokens: Sequence[Token], at: int) -> Iterator[int]:
         """How many tokens each matching alternative covers at ``at`` (longest first)."""
-        for alt in sorted(self.multis, key=len, reverse=True):
+        if at >= len(tokens):
+            return
+        base = tokens[at].base
+        for alt in self.by_first.get(base, ()):
             end = at + len(alt)
-            if end <= len(tokens) and all(tokens[at + k].base in alt[k] for k in range(len(alt))):
+            if end <= len(tokens) and all(tokens[at + k].base in alt[k] for k in range(1, len(alt))):
                 yield len(alt)
-        if at < len(tokens) and self.has(tokens[at].base):
+        if self.has(base):
             yield 1
 
 
@@ -69,6 +82,15 @@ class Phrase:
     steps: tuple[Step, ...]
     status: str = "affirmed"
     before_not: frozenset[str] = frozenset()
+
+    @cached_property
+    def required(self) -> tuple[tuple[frozenset[str], bool], ...]:
+        """For each required word step: the base forms one of which the text must hold (and "#num")."""
+        return tuple((s.first, s.numeric) for s in self.steps if s.kind == "word" and not s.optional)
+
+    def possible(self, present: frozenset[str], number: bool) -> bool:
+        """Whether every required step has a base form in the text (a necessary condition)."""
+        return all((numeric and number) or not bases.isdisjoint(present) for bases, numeric in self.required)
 
 
 def _word_set(
@@ -166,19 +188,27 @@ class Automaton:
     def scan(self, tokens: Sequence[Token]) -> Iterator[tuple[Phrase, int, int]]:
         """Each (phrase, first token, end token) match; at most one per phrase and starting token."""
         index = self.index
+        present = frozenset(token.base for token in tokens)
+        number = any(base[:1].isdigit() for base in present)
+        possible: dict[int, bool] = {}  # per phrase: do the text's words allow a match at all?
         for at, token in enumerate(tokens):
             candidates = index.get(NUMBER if token.base[:1].isdigit() else token.base)
             if not candidates:
                 continue
             seen: set[int] = set()
             for phrase, entry in candidates:
-                if id(phrase) in seen:
+                key = id(phrase)
+                if key in seen:
+                    continue
+                if key not in possible:
+                    possible[key] = phrase.possible(present, number)
+                if not possible[key]:
                     continue
                 if phrase.before_not and at and tokens[at - 1].base in phrase.before_not:
                     continue
                 end = self._match(phrase.steps, entry, tokens, at)
                 if end is not None and end > at:
-                    seen.add(id(phrase))
+                    seen.add(key)
                     yield phrase, at, end
 
     def _match(self, steps: Sequence[Step], k: int, tokens: Sequence[Token], at: int) -> int | None:

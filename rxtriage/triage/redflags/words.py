@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import snowballstemmer
 from rapidfuzz.distance import OSA
@@ -32,18 +32,13 @@ PUNCTUATION = frozenset('.;:!?,()"')
 KEEP = "="  # a base form written "=word" is not stemmed
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One base word of the text: its base form and the canonical span of the token it comes from."""
 
     base: str
     start: int
     end: int
-    surface: str
-
-    @property
-    def punct(self) -> bool:
-        return self.base in PUNCTUATION
+    punct: bool
 
 
 @lru_cache(maxsize=1)
@@ -158,11 +153,12 @@ def tokenize(text: str, forms: BaseForms) -> list[Token]:
     tokens: list[Token] = []
     seen: dict[str, tuple[str, ...]] = {}  # per text only: no word outlives the scan
     for match in TOKEN.finditer(text):
-        word = match.group(0)
+        word = match.group()
         bases = seen.get(word)
         if bases is None:
             bases = (word,) if word in PUNCTUATION else forms.bases(word)
             seen[word] = bases
-        start, end = match.span()
-        tokens.extend(Token(base, start, end, word) for base in bases)
+        punct = word in PUNCTUATION
+        for base in bases:
+            tokens.append(Token(base, match.start(), match.end(), punct))
     return tokens
