@@ -267,22 +267,24 @@ def _finding(canon: Canonical, doc: Document, mention: _Mention) -> Finding:
     return Finding(mention.code, canon.raw[start:end], status, (start, end))
 
 
-def _numeric_concepts(canon: Canonical, numeric: Mapping[str, Any], age_years: float | None) -> list[Finding]:
+def _numeric_concepts(
+    canon: Canonical,
+    numeric: Mapping[str, Any],
+    age_years: float | None,
+    temperatures: Sequence[tuple[float, tuple[int, int]]],
+    ages: Sequence[tuple[float, tuple[int, int]]],
+) -> list[Finding]:
     """Concepts read from numbers: a measured fever, an infant under 3 months, extreme glucose."""
 
     def finding(code: str, span: tuple[int, int]) -> Finding:
         start, end = canon.source_span(*span)
         return Finding(code, canon.raw[start:end], "affirmed", (start, end))
 
-    found = [
-        finding("fever", span)
-        for value, span in read_temperatures(canon.text, numeric)
-        if value >= numeric["fever_min_celsius"]
-    ]
+    found = [finding("fever", span) for value, span in temperatures if value >= numeric["fever_min_celsius"]]
     found += [finding("glucose_abnormal", span) for span in read_glucose(canon.text, numeric["glucose"])]
     found += [
         finding("infant_under_3_months", span)
-        for years, span in read_ages(canon.text)
+        for years, span in ages
         if years < numeric["infant_red_max_age_years"]
     ]
     if age_years is not None and age_years < numeric["infant_red_max_age_years"]:
@@ -317,7 +319,9 @@ def find_red_flags(text: str, *, age_years: float | None = None, pregnant: bool 
     canon = canonical_text(text or "")
     doc = Document(canon.text, load_lexicon())
     mentions = _scan_phrases(canon, rules)
-    numeric = _numeric_concepts(canon, rules.numeric, age_years)
+    temperatures = read_temperatures(canon.text, rules.numeric)
+    ages = read_ages(canon.text)
+    numeric = _numeric_concepts(canon, rules.numeric, age_years, temperatures, ages)
     if pregnant:
         numeric.append(Finding("pregnancy", "pregnant (patient facts)", "affirmed"))
     found_concepts = {m.code for m in mentions if m.code in rules.concept_names} | {f.code for f in numeric}
@@ -327,8 +331,6 @@ def find_red_flags(text: str, *, age_years: float | None = None, pregnant: bool 
     ] + numeric
     findings = [_finding(canon, doc, m) for m in mentions if m.code not in rules.concept_names]
     findings += [f for flag in rules.flags for f in _combined(flag, concepts)]
-    temperatures = read_temperatures(canon.text, rules.numeric)
-    ages = read_ages(canon.text)
     return RedFlagScan(
         findings=tuple(findings),
         concepts=tuple(concepts),

@@ -11,7 +11,7 @@ A phrase (``red_flags.yaml``) is a line of items separated by spaces, each in ba
 ``!a|@x``      the next token is none of these (zero-width; up to two light words such as "the", "of"
                are looked past): "blood !pressure|sugar"
 ``<!a|b``      (first item only) the token before is none of these: "<!heat|sun stroke"
-``#num``       any number (inside a word set: "#num|one|two week")
+``#num``       any number (inside a word set: "#num|one|two week"); ``#many``: a number of ten or more
 =============  ===========================================================================================
 
 ``{near: [A, B], gap: N}`` stands for both orders "A ~N B" and "B ~N A" (body part x finding).
@@ -32,6 +32,7 @@ from rxtriage.triage.redflags.words import Token, inflections
 __all__ = ["Automaton", "Phrase", "compile_phrase", "expand_entry"]
 
 NUMBER = "#num"
+MANY = "#many"  # a number of ten or more ("took 15 Panadol")
 Alternative = tuple[frozenset[str], ...]  # a sequence of tokens, each one of a set of base forms
 
 
@@ -43,9 +44,14 @@ class Step:
     optional: bool = False
     size: int = 0  # gap: the most tokens skipped
     numeric: bool = False  # "#num": any number also matches
+    many: bool = False  # "#many": a number of ten or more also matches
 
     def has(self, base: str) -> bool:
-        return base in self.singles or (self.numeric and base[:1].isdigit())
+        if base in self.singles:
+            return True
+        if base[:1].isdigit():
+            return self.numeric or (self.many and len(base) >= 2 and base[0] != "0")
+        return False
 
     @property
     def first(self) -> frozenset[str]:
@@ -86,7 +92,9 @@ class Phrase:
     @cached_property
     def required(self) -> tuple[tuple[frozenset[str], bool], ...]:
         """For each required word step: the base forms one of which the text must hold (and "#num")."""
-        return tuple((s.first, s.numeric) for s in self.steps if s.kind == "word" and not s.optional)
+        return tuple(
+            (s.first, s.numeric or s.many) for s in self.steps if s.kind == "word" and not s.optional
+        )
 
     def possible(self, present: frozenset[str], number: bool) -> bool:
         """Whether every required step has a base form in the text (a necessary condition)."""
@@ -108,8 +116,8 @@ def _word_set(
                     singles |= alt[0]
                 else:
                     multis.append(alt)
-        elif part == NUMBER:
-            singles.add(NUMBER)
+        elif part in (NUMBER, MANY):
+            singles.add(part)
         elif part:
             singles |= inflections(part)
     return singles, multis
@@ -133,13 +141,24 @@ def compile_phrase(
             before_not = frozenset(singles)
         elif item.startswith("!"):
             singles, multis = _word_set(item[1:], classes)
-            steps.append(Step("not_next", singles=frozenset(singles), numeric=NUMBER in singles))
+            steps.append(
+                Step("not_next", singles=frozenset(singles), numeric=NUMBER in singles, many=MANY in singles)
+            )
         elif item.startswith("~"):
             steps.append(Step("gap", size=int(item[1:])))
         else:
             optional = item.endswith("?")
             singles, multis = _word_set(item.rstrip("?"), classes)
-            steps.append(Step("word", frozenset(singles), tuple(multis), optional, numeric=NUMBER in singles))
+            steps.append(
+                Step(
+                    "word",
+                    frozenset(singles),
+                    tuple(multis),
+                    optional,
+                    numeric=NUMBER in singles,
+                    many=MANY in singles,
+                )
+            )
     if not steps or steps[0].kind != "word" or steps[-1].kind == "gap":
         raise ValueError(f"{source!r}: a phrase starts with a word and does not end with a gap")
     return Phrase(code, source, tuple(steps), status, before_not)
@@ -170,7 +189,7 @@ class Automaton:
         for phrase in self.phrases:
             for entry in self._entries(phrase):
                 for base in phrase.steps[entry].first:
-                    index.setdefault(base, []).append((phrase, entry))
+                    index.setdefault(NUMBER if base == MANY else base, []).append((phrase, entry))
         self.index = index
 
     @staticmethod

@@ -64,6 +64,15 @@ _AGE = (
     ),
 )
 _NEWBORN = re.compile(r"(?<!\w)(?:new[\s-]?born|neonate)(?!\w)")
+# An upper bound ("never reach two months", "not up to 2 months", "under 3 months"): read as just under it.
+_AGE_BELOW = re.compile(
+    rf"(?:never reach|not (?:yet )?(?:up to|reach)|less than|under|below|not yet)\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
+)
+# The time since a birth ("delivered our baby girl six weeks ago"): the baby's age.
+_AGE_SINCE_BIRTH = re.compile(
+    rf"(?:deliver\w*|born|gave birth|birth)[^.;]{{0,50}}?(?<![\w.]){_AGE_AMOUNT}[\s-]*{_AGE_UNIT}\s+ago(?!\w)"
+)
+_JUST_UNDER = 0.999
 NEWBORN_AGE_YEARS = 7 / 365.25  # "newborn" without a number: read as one week old
 
 
@@ -97,13 +106,18 @@ def _unit_years(unit: str) -> float:
 
 
 def read_ages(low: str) -> list[tuple[float, tuple[int, int]]]:
-    """Ages written in the text ("6 weeks old", "2-month-old baby", "newborn"), in years."""
+    """Ages written in the text ("6 weeks old", "2-month-old baby", "newborn", "never reach two months",
+    "delivered six weeks ago"), in years."""
     found = {
         m.span(): _age_amount(m.group(1)) * _unit_years(m.group(2))
         for pattern in _AGE
         for m in pattern.finditer(low)
     }
     found.update({m.span(): NEWBORN_AGE_YEARS for m in _NEWBORN.finditer(low)})
+    for m in _AGE_BELOW.finditer(low):
+        found[m.span()] = _age_amount(m.group(1)) * _unit_years(m.group(2)) * _JUST_UNDER
+    for m in _AGE_SINCE_BIRTH.finditer(low):
+        found[m.span()] = _age_amount(m.group(1)) * _unit_years(m.group(2))
     return [(years, span) for span, years in sorted(found.items())]
 
 

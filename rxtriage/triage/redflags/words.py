@@ -132,7 +132,8 @@ class BaseForms:
         base = stem(word)
         if base in self.vocabulary or len(word) < self.swap_letters:
             return (base,)
-        return (self.correct(word, base) or base,)
+        # The word as typed first ("fanted" -> fainted, a form kept apart), then its stem.
+        return (self.correct(word, word) or self.correct(word, base) or base,)
 
 
 def _swapped(a: str, b: str) -> bool:
