@@ -66,7 +66,8 @@ _AGE = (
 _NEWBORN = re.compile(r"(?<!\w)(?:new[\s-]?born|neonate)(?!\w)")
 # An upper bound ("never reach two months", "not up to 2 months", "under 3 months"): read as just under it.
 _AGE_BELOW = re.compile(
-    rf"(?:never reach|not (?:yet )?(?:up to|reach)|less than|under|below|not yet)\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
+    rf"(?:never reach|not (?:yet )?(?:up to|reach)|less than|under|below|not yet)"
+    rf"\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
 )
 # The time since a birth ("delivered our baby girl six weeks ago"): the baby's age.
 _AGE_SINCE_BIRTH = re.compile(
