@@ -1,4 +1,5 @@
-"""Red-flag detection: every case of domain.md 4.2's table, Pidgin phrasing, terminators, pseudo-negations.
+"""Red-flag detection: every case of the negation table (docs/clinical-basis.md), Pidgin phrasing,
+terminators, pseudo-negations.
 
 Pure unit tests (no database): ``pytest tests/triage -q -p no:django``.
 """
