@@ -235,11 +235,12 @@ class _Mention:
 def _without_nested(mentions: Iterable[_Mention]) -> list[_Mention]:
     """One mention per stretch of text and code: a match inside a longer match of the same code is dropped."""
     kept: list[_Mention] = []
-    for mention in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
-        if not any(
-            k.code == mention.code and k.start <= mention.start and mention.end <= k.end for k in kept
-        ):
-            kept.append(mention)
+    reach: dict[str, int] = {}  # per code: the furthest end of a kept mention that starts earlier
+    for mention in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if mention.end <= reach.get(mention.code, -1):
+            continue
+        kept.append(mention)
+        reach[mention.code] = mention.end
     return sorted(kept, key=lambda m: (m.start, m.code))
 
 

@@ -12,6 +12,7 @@ wins ("no more" is a resolution, "not sure" is uncertainty, "no history of" is a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -135,20 +136,32 @@ class Document:
     def __init__(self, text: str, lexicon: Lexicon) -> None:
         self.text = text
         self.lexicon = lexicon
+        self.statuses: dict[tuple[str, str, str, str], str] = {}  # same words around -> same status
 
     @cached_property
-    def boundaries(self) -> tuple[tuple[int, int], ...]:
-        return tuple(m.span() for m in self.lexicon.broad.finditer(self.text))
+    def boundaries(self) -> tuple[list[int], list[int]]:
+        """The starts and the ends of the terminators (both sorted: terminators do not overlap)."""
+        spans = [m.span() for m in self.lexicon.broad.finditer(self.text)]
+        return [s for s, _ in spans], [e for _, e in spans]
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
-        left = max((e for s, e in self.boundaries if e <= start), default=0)
-        right = min((s for s, e in self.boundaries if s >= end), default=len(self.text))
+        starts, ends = self.boundaries
+        before = bisect_right(ends, start) - 1
+        after = bisect_left(starts, end)
+        left = ends[before] if before >= 0 else 0
+        right = starts[after] if after < len(starts) else len(self.text)
         return left, right
 
 
+# Cues are looked for within this many characters of a mention: a cue applies only within a few words
+# (``negation_gap_words``, ``cue_gap_words``), so a long clause never makes the search quadratic.
+CUE_WINDOW_CHARS = 160
+
+
 def _candidate_cues(doc: Document, start: int, end: int) -> list[Cue]:
-    """Every cue match in the mention's clause, before or after it, not overlapping it."""
+    """Every cue match near the mention in its clause, before or after it, not overlapping it."""
     left, right = doc.clause(start, end)
+    left, right = max(left, start - CUE_WINDOW_CHARS), min(right, end + CUE_WINDOW_CHARS)
     found = []
     for category in CUE_ORDER:
         pre, post = doc.lexicon.cues.get(category, ((), ()))
@@ -194,7 +207,21 @@ def status_of(doc: Document, start: int, end: int, default: str = "affirmed") ->
     """The status of the mention at canonical ``[start, end)`` from the cues around it.
 
     A family cue with a recency word in the same clause ("my mother had a stroke this morning") is an
-    emergency happening now to someone: uncertain, so it escalates."""
+    emergency happening now to someone: uncertain, so it escalates.  A mention with the same words
+    around it as an earlier one of the same text gets the same status without a second search."""
+    left, right = doc.clause(start, end)
+    key = (
+        doc.text[max(left, start - CUE_WINDOW_CHARS) : start],
+        doc.text[start:end],
+        doc.text[end : min(right, end + CUE_WINDOW_CHARS)],
+        default,
+    )
+    if key not in doc.statuses:
+        doc.statuses[key] = _status(doc, start, end, default)
+    return doc.statuses[key]
+
+
+def _status(doc: Document, start: int, end: int, default: str) -> str:
     cues = _longest_first(_candidate_cues(doc, start, end))
     applying = {c.category for c in cues if _cue_applies(doc, c, start, end)}
     status = next((s for s in STATUS_PRECEDENCE if s in applying), default)

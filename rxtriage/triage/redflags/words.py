@@ -30,6 +30,7 @@ __all__ = ["BaseForms", "Token", "inflections", "stem", "tokenize"]
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.;:!?,()\"]")
 PUNCTUATION = frozenset('.;:!?,()"')
 KEEP = "="  # a base form written "=word" is not stemmed
+MAX_LETTERS = 24  # longer tokens are not words a misspelling match could help with
 
 
 class Token(NamedTuple):
@@ -110,7 +111,7 @@ class BaseForms:
 
     def correct(self, word: str, base: str) -> str | None:
         """The vocabulary stem within one edit of an unknown ``word`` (stem ``base``), if any."""
-        if len(word) < self.swap_letters or not word.isalpha() or word in self.english:
+        if not self.swap_letters <= len(word) <= MAX_LETTERS or not word.isalpha() or word in self.english:
             return None
         candidates = set(self.index.get(base, ()))
         for variant in _deletions(base):
