@@ -75,6 +75,52 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{_blanks(pattern)})(?!\w)")
 
 
+_LITERAL = re.compile(r"[a-z0-9']+")
+
+
+def _first_word(alternative: str) -> str | None:
+    """The literal start of a pattern's first word ("won'?t" -> "won"), or None if it has none."""
+    match = _LITERAL.match(alternative)
+    if not match:
+        return None
+    word = match.group(0)
+    if alternative[match.end() : match.end() + 1] in ("?", "*", "{"):
+        word = word[:-1]
+    return word or None
+
+
+def required_prefixes(pattern: str) -> frozenset[str] | None:
+    """Strings one of which a text must hold for ``pattern`` to match there: the literal start of its
+    first word, or of each alternative of a leading ``(?:a|b)`` group; None when there is none."""
+    if not pattern.startswith("(?:"):
+        word = _first_word(pattern)
+        return frozenset({word}) if word else None
+    depth = 0
+    for end, char in enumerate(pattern):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            break
+    if pattern[end + 1 : end + 2] in ("?", "*", "{"):
+        return None
+    words = [_first_word(alt) for alt in pattern[3:end].split("|")]
+    if any(w is None or "(" in alt for w, alt in zip(words, pattern[3:end].split("|"), strict=True)):
+        return None
+    return frozenset(w for w in words if w)
+
+
+@dataclass(frozen=True)
+class CuePattern:
+    """A compiled cue and the strings one of which must be in a window for it to be worth running."""
+
+    pattern: re.Pattern[str]
+    prefixes: frozenset[str] | None
+
+    def finditer(self, text: str, window: str, start: int, end: int) -> Iterable[re.Match[str]]:
+        if self.prefixes is not None and not any(p in window for p in self.prefixes):
+            return ()
+        return self.pattern.finditer(text, start, end)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     broad: re.Pattern[str]  # terminators that end every cue's scope
@@ -84,13 +130,15 @@ class Lexicon:
     negation_gap: int
     cue_gap: int
     recency: re.Pattern[str]
-    cues: Mapping[str, tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]] = field(
-        default_factory=dict
-    )
+    cues: Mapping[str, tuple[tuple[CuePattern, ...], tuple[CuePattern, ...]]] = field(default_factory=dict)
 
 
 def _words_alternation(words: Sequence[str]) -> str:
     return "|".join(_blanks(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _cue(pattern: str) -> CuePattern:
+    return CuePattern(compile_pattern(pattern), required_prefixes(pattern))
 
 
 @lru_cache(maxsize=1)
@@ -104,8 +152,8 @@ def load_lexicon() -> Lexicon:
     narrow = rf"{broad}|(?<![\w'])(?:{_words_alternation(narrow_words)})(?!\w)"
     cues = {
         name: (
-            tuple(compile_pattern(p) for p in strings(sides.get("pre"), f"{name}.pre")),
-            tuple(compile_pattern(p) for p in strings(sides.get("post"), f"{name}.post")),
+            tuple(_cue(p) for p in strings(sides.get("pre"), f"{name}.pre")),
+            tuple(_cue(p) for p in strings(sides.get("post"), f"{name}.post")),
         )
         for name, sides in raw["cues"].items()
     }
@@ -163,13 +211,20 @@ def _candidate_cues(doc: Document, start: int, end: int) -> list[Cue]:
     left, right = doc.clause(start, end)
     left, right = max(left, start - CUE_WINDOW_CHARS), min(right, end + CUE_WINDOW_CHARS)
     found = []
+    before, after = doc.text[left:start], doc.text[end:right]
     for category in CUE_ORDER:
         pre, post = doc.lexicon.cues.get(category, ((), ()))
         if left < start:
-            found += [Cue(category, "pre", *m.span()) for p in pre for m in p.finditer(doc.text, left, start)]
+            found += [
+                Cue(category, "pre", *m.span())
+                for p in pre
+                for m in p.finditer(doc.text, before, left, start)
+            ]
         if end < right:
             found += [
-                Cue(category, "post", *m.span()) for p in post for m in p.finditer(doc.text, end, right)
+                Cue(category, "post", *m.span())
+                for p in post
+                for m in p.finditer(doc.text, after, end, right)
             ]
     return found
 
