@@ -95,11 +95,12 @@ def required_prefixes(pattern: str) -> frozenset[str] | None:
     if not pattern.startswith("(?:"):
         word = _first_word(pattern)
         return frozenset({word}) if word else None
-    depth = 0
-    for end, char in enumerate(pattern):
-        depth += {"(": 1, ")": -1}.get(char, 0)
+    depth, end = 0, 0
+    while end < len(pattern):
+        depth += {"(": 1, ")": -1}.get(pattern[end], 0)
         if depth == 0:
             break
+        end += 1
     if pattern[end + 1 : end + 2] in ("?", "*", "{"):
         return None
     words = [_first_word(alt) for alt in pattern[3:end].split("|")]
