@@ -123,3 +123,13 @@ def test_a_phrase_must_start_with_a_word_and_not_end_with_a_gap() -> None:
         compile_phrase("x", "chest ~2", {})
     with pytest.raises(ValueError):
         compile_phrase("x", "@unknown pain", {})
+
+
+def test_a_cue_runs_only_where_the_literal_start_of_its_first_word_is() -> None:
+    from rxtriage.triage.redflags.context import required_prefixes
+
+    assert required_prefixes("no") == {"no"}
+    assert required_prefixes("(?:do|does|ai)n'?t") == {"do", "does", "ai"}
+    assert required_prefixes("won'?t go") == {"won"}
+    assert required_prefixes("(?:i )?don'?t know") is None  # an optional start: always run
+    assert required_prefixes(r"(?:\d+|a) years ago") is None
