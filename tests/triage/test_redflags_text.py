@@ -133,3 +133,11 @@ def test_a_cue_runs_only_where_the_literal_start_of_its_first_word_is() -> None:
     assert required_prefixes("won'?t go") == {"won"}
     assert required_prefixes("(?:i )?don'?t know") is None  # an optional start: always run
     assert required_prefixes(r"(?:\d+|a) years ago") is None
+
+
+def test_the_shipped_english_words_match_the_vocabulary_of_the_phrases() -> None:
+    """After editing red_flags.yaml, run ``python -m rxtriage.triage.redflags.english``."""
+    from rxtriage.triage.redflags import ENGLISH_NEAR, read_words
+    from rxtriage.triage.redflags.english import english_near_words
+
+    assert read_words(ENGLISH_NEAR) == english_near_words()

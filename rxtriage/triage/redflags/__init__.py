@@ -37,7 +37,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rxtriage.triage.redflags.context import Document, Lexicon, load_lexicon, read_data, status_of, strings
+from rxtriage.triage.redflags.context import (
+    DATA_DIR,
+    Document,
+    Lexicon,
+    load_lexicon,
+    read_data,
+    status_of,
+    strings,
+)
 from rxtriage.triage.redflags.matcher import (
     Alternative,
     Automaton,
@@ -205,6 +213,7 @@ def load_red_flag_rules() -> RedFlagRules:
         irregular={str(k): str(v) for k, v in forms_raw["irregular"].items()},
         vocabulary=vocabulary,
         settings=forms_raw["settings"],
+        english=read_words(ENGLISH_NEAR),
     )
     return RedFlagRules(
         flags=flags,
@@ -214,6 +223,15 @@ def load_red_flag_rules() -> RedFlagRules:
         automaton=automaton,
         forms=forms,
     )
+
+
+ENGLISH_NEAR = "english_near.txt"
+
+
+def read_words(name: str) -> list[str]:
+    """A word list of ``rxtriage/triage/data``: one word a line, ``#`` starts a comment."""
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def flag_messages() -> dict[str, str]:

@@ -23,8 +23,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from confusable_homoglyphs.confusables import confusables_data
-
 __all__ = ["Canonical", "canonical_text"]
 
 # Characters invisible inside a word: dropped (soft hyphen, zero-width (non-)joiner, word joiner, BOM).
@@ -42,7 +40,10 @@ _SPECIAL = re.compile(r"[^\x00-\x7f]+|\s{2,}|[^\S ]|([!?.,;:\-])\1+|`")
 
 @lru_cache(maxsize=1)
 def _latin_lookalikes() -> dict[str, str]:
-    """Confusable character -> its Latin letter (Unicode TR39 confusables, via confusable-homoglyphs)."""
+    """Confusable character -> its Latin letter (Unicode TR39 confusables, via confusable-homoglyphs);
+    loaded on the first non-ASCII text only."""
+    from confusable_homoglyphs.confusables import confusables_data
+
     table: dict[str, str] = {}
     for char, glyphs in confusables_data.items():
         if len(char) != 1 or char.isascii():

@@ -6,8 +6,9 @@ by PyStemmer) after a small table of irregular forms and contractions ("threw" -
 "can't" -> cannot, "don't" -> do not).  A base form written ``=word`` in the table is kept as it is
 (``fainted`` is a loss of consciousness, ``feel faint`` is not).
 
-Misspellings: a token that is not an English word (the word list of ``pyspellchecker``), nor already a
-known base form, is matched to the red-flag vocabulary within one edit (Damerau/OSA distance by
+Misspellings: a token that is not an English word (``data/english_near.txt``: the words of pyspellchecker's
+English list within one edit of the vocabulary, written by ``python -m rxtriage.triage.redflags.english``),
+nor already a known base form, is matched to the red-flag vocabulary within one edit (Damerau/OSA distance by
 ``rapidfuzz``): five letters or more, any one edit; four letters, a swap of two neighbours only ("pian"
 -> pain).  Only the vocabulary of the phrases takes part, so "chose" never becomes "choke" and "chesty"
 never becomes "chest".  The lookup is a deletion index (SymSpell's idea): a few dictionary probes per
@@ -61,10 +62,12 @@ def stem(word: str) -> str:
 
 
 def inflections(word: str) -> set[str]:
-    """The stems of a base word's regular inflections (-s, -es, -ing, -ed, doubled consonant, -ies)."""
+    """The stems of a base word's regular inflections (-s, -es, -ing, -ed, doubled consonant, -ies).
+
+    Adjectives in -y are not inflections ("chesty" is not "chest"): the phrases list them."""
     if word.startswith(KEEP) or not word.isalpha():
         return {stem(word)}
-    forms = {word, word + "s", word + "es", word + "ing", word + "ed", word + "y"}
+    forms = {word, word + "s", word + "es", word + "ing", word + "ed"}
     if len(word) > 2:
         forms |= {word + word[-1] + "ing", word + word[-1] + "ed"}
     if word.endswith("e"):
@@ -85,13 +88,18 @@ class BaseForms:
     irregular: Mapping[str, tuple[str, ...]]
     vocabulary: frozenset[str]
     index: Mapping[str, tuple[str, ...]]  # deletion variant -> vocabulary stems
-    english: frozenset[str]  # English words of four letters or more (never read as misspellings)
+    english: frozenset[str]  # English words within one edit of the vocabulary (never read as misspellings)
     min_letters: int
     swap_letters: int
 
     @classmethod
     def build(
-        cls, *, irregular: Mapping[str, str], vocabulary: Iterable[str], settings: Mapping[str, Any]
+        cls,
+        *,
+        irregular: Mapping[str, str],
+        vocabulary: Iterable[str],
+        settings: Mapping[str, Any],
+        english: Iterable[str] = (),
     ) -> BaseForms:
         table = {word: tuple(stem(w) for w in base.split()) for word, base in irregular.items()}
         vocab = frozenset(v for v in vocabulary if v.isalpha() and len(v) >= int(settings["swap_letters"]))
@@ -104,7 +112,7 @@ class BaseForms:
             irregular=table,
             vocabulary=vocab,
             index={k: tuple(sorted(v)) for k, v in index.items()},
-            english=_english_words(swap) | frozenset(settings.get("never_correct") or ()),
+            english=frozenset(english) | frozenset(settings.get("never_correct") or ()),
             min_letters=int(settings["fuzzy_min_letters"]),
             swap_letters=swap,
         )
@@ -140,14 +148,6 @@ class BaseForms:
 def _swapped(a: str, b: str) -> bool:
     """Whether ``a`` is ``b`` with two neighbouring letters swapped."""
     return len(a) == len(b) and sorted(a) == sorted(b)
-
-
-def _english_words(min_letters: int) -> frozenset[str]:
-    """pyspellchecker's English word list (shipped inside the package; nothing is downloaded)."""
-    from spellchecker import SpellChecker
-
-    words = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    return frozenset(w for w in words if len(w) >= min_letters and w.isalpha())
 
 
 def tokenize(text: str, forms: BaseForms) -> list[Token]:
