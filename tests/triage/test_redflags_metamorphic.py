@@ -83,6 +83,7 @@ SEEDS: dict[str, list[str]] = {
     "pregnancy_danger": ["{reduced|decreased} {fetal|baby} movements", "my water {broke|has broken}"],
     "dehydration": ["{sunken} eyes", "{severe|severely} {dehydration|dehydrated}"],
     "glucose_confusion": ["{diabetic} {coma|ketoacidosis}"],
+    "infant_fever": ["my {6 weeks|2 months|one month} old baby {has a fever|is very hot|temperature 38.5}"],
 }
 
 # Clearly negated forms: "{seed}" is replaced by a plain rendering of the seed.
@@ -154,8 +155,7 @@ CASES = [(code, seed) for code, seeds in SEEDS.items() for seed in seeds]
 
 
 def test_every_flag_has_seeds() -> None:
-    codes = {flag.code for flag in load_red_flag_rules().flags} - {"infant_fever"}  # numbers, tested apart
-    assert codes <= set(SEEDS)
+    assert {flag.code for flag in load_red_flag_rules().flags} <= set(SEEDS)
 
 
 @pytest.mark.parametrize(("code", "seed"), CASES, ids=[f"{c}: {s}" for c, s in CASES])
