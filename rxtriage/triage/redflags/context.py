@@ -132,6 +132,7 @@ class Lexicon:
     negation_gap: int
     cue_gap: int
     recency: re.Pattern[str]
+    continuation: re.Pattern[str]
     cues: Mapping[str, tuple[tuple[CuePattern, ...], tuple[CuePattern, ...]]] = field(default_factory=dict)
 
 
@@ -168,6 +169,11 @@ def load_lexicon() -> Lexicon:
         negation_gap=int(raw["scope"]["negation_gap_words"]),
         cue_gap=int(raw["scope"]["cue_gap_words"]),
         recency=re.compile(r"(?<!\w)(?:" + "|".join(_blanks(w) for w in recency) + r")(?!\w)"),
+        continuation=re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(_blanks(w) for w in strings(raw.get("continuation"), "continuation"))
+            + r")(?!\w)"
+        ),
         cues=cues,
     )
 
@@ -264,8 +270,10 @@ def status_of(doc: Document, start: int, end: int, default: str = "affirmed") ->
     """The status of the mention at canonical ``[start, end)`` from the cues around it.
 
     A family cue with a recency word in the same clause ("my mother had a stroke this morning") is an
-    emergency happening now to someone: uncertain, so it escalates.  A mention with the same words
-    around it as an earlier one of the same text gets the same status without a second search."""
+    emergency happening now to someone, and a hypothetical cue with a continuation after the mention
+    ("if my chest pain gets worse") is about a sign already there: both uncertain, so they escalate.
+    A mention with the same words around it as an earlier one of the same text gets the same status
+    without a second search."""
     left, right = doc.clause(start, end)
     key = (
         doc.text[max(left, start - CUE_WINDOW_CHARS) : start],
@@ -282,6 +290,9 @@ def _status(doc: Document, start: int, end: int, default: str) -> str:
     cues = _longest_first(_candidate_cues(doc, start, end))
     applying = {c.category for c in cues if _cue_applies(doc, c, start, end)}
     status = next((s for s in STATUS_PRECEDENCE if s in applying), default)
-    if status == "family" and doc.lexicon.recency.search(doc.text, *doc.clause(start, end)):
+    left, right = doc.clause(start, end)
+    if status == "hypothetical" and doc.lexicon.continuation.search(doc.text, end, right):
+        return "uncertain"  # "if my chest pain gets worse": the sign is there already
+    if status == "family" and doc.lexicon.recency.search(doc.text, left, right):
         return "uncertain"
     return status
