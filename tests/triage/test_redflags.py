@@ -307,3 +307,8 @@ def test_a_hypothetical_about_a_sign_already_there_escalates(text):
 )
 def test_a_true_hypothetical_stays_a_note(text):
     assert [f.status for f in find_red_flags(text).findings] == ["hypothetical"]
+
+
+def test_a_past_sign_that_is_back_today_escalates():
+    assert find_red_flags("I had a seizure as a child and I had another one today.").present
+    assert not find_red_flags("I had a seizure as a child and today I want paracetamol").present

@@ -133,6 +133,7 @@ class Lexicon:
     cue_gap: int
     recency: re.Pattern[str]
     continuation: re.Pattern[str]
+    recurrence: re.Pattern[str]
     cues: Mapping[str, tuple[tuple[CuePattern, ...], tuple[CuePattern, ...]]] = field(default_factory=dict)
 
 
@@ -142,6 +143,12 @@ def _words_alternation(words: Sequence[str]) -> str:
 
 def _cue(pattern: str) -> CuePattern:
     return CuePattern(compile_pattern(pattern), required_prefixes(pattern))
+
+
+def _words_pattern(raw: Mapping[str, Any], key: str) -> re.Pattern[str]:
+    """One pattern for a list of word patterns of negation.yaml (any of them, as whole words)."""
+    words = strings(raw.get(key), key)
+    return re.compile(r"(?<!\w)(?:" + "|".join(_blanks(w) for w in words) + r")(?!\w)")
 
 
 @lru_cache(maxsize=1)
@@ -169,11 +176,8 @@ def load_lexicon() -> Lexicon:
         negation_gap=int(raw["scope"]["negation_gap_words"]),
         cue_gap=int(raw["scope"]["cue_gap_words"]),
         recency=re.compile(r"(?<!\w)(?:" + "|".join(_blanks(w) for w in recency) + r")(?!\w)"),
-        continuation=re.compile(
-            r"(?<!\w)(?:"
-            + "|".join(_blanks(w) for w in strings(raw.get("continuation"), "continuation"))
-            + r")(?!\w)"
-        ),
+        continuation=_words_pattern(raw, "continuation"),
+        recurrence=_words_pattern(raw, "recurrence"),
         cues=cues,
     )
 
@@ -266,6 +270,14 @@ def _cue_applies(doc: Document, cue: Cue, start: int, end: int) -> bool:
     return len(words) <= doc.lexicon.cue_gap
 
 
+def _recurs(doc: Document, end: int, left: int, right: int) -> bool:
+    """A recurrence word after the mention and a recency word in its clause: it is back now."""
+    lexicon = doc.lexicon
+    return bool(
+        lexicon.recurrence.search(doc.text, end, right) and lexicon.recency.search(doc.text, left, right)
+    )
+
+
 def status_of(doc: Document, start: int, end: int, default: str = "affirmed") -> str:
     """The status of the mention at canonical ``[start, end)`` from the cues around it.
 
@@ -293,6 +305,8 @@ def _status(doc: Document, start: int, end: int, default: str) -> str:
     left, right = doc.clause(start, end)
     if status == "hypothetical" and doc.lexicon.continuation.search(doc.text, end, right):
         return "uncertain"  # "if my chest pain gets worse": the sign is there already
+    if status == "history" and _recurs(doc, end, left, right):
+        return "uncertain"  # "a seizure as a child and another one today"
     if status == "family" and doc.lexicon.recency.search(doc.text, left, right):
         return "uncertain"
     return status
