@@ -31,9 +31,6 @@ PENDING = {
     "rxtriage/lookup/data/lasa_pairs.yaml",
     "rxtriage/lookup/data/not_medicines.yaml",
     "rxtriage/lookup/resolve.py",
-    "rxtriage/triage/data/negation.yaml",
-    "rxtriage/triage/data/red_flags.yaml",
-    "rxtriage/triage/redflags.py",
 }
 
 
