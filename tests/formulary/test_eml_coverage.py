@@ -112,17 +112,22 @@ def test_the_nigerian_list_says_it_is_partial_until_transcribed_from_the_ministr
     assert len(_unique_names(NIGERIA_FILE)) >= 300
 
 
-def test_every_complementary_only_who_medicine_with_its_own_record_is_marked_complementary():
-    """Complementary-only items need a specialist: the record's ``eml`` says so (triage routes on it)."""
+def test_a_record_named_by_the_who_list_carries_the_listing_it_has_there(formulary):
+    """The record's ``eml`` is what triage routes on (complementary-only items need a specialist): a
+    medicine the list names only on its core list says ``core``, one named only on the complementary
+    list says ``complementary`` (a medicine on both, e.g. linezolid, may say either)."""
     entries = _entries(WHO_FILE)
-    core = {e.name for e in entries if e.listing == "core"}
-    complementary_only = {e.name for e in entries if e.listing == "complementary"} - core
-    marked = {
-        name: BY_NAME[name].eml
-        for name in complementary_only
-        if name in BY_NAME and BY_NAME[name].eml != "complementary"
+    names = sorted({e.name for e in entries})
+    generic_of = {name: result.drug["generic_name"] for name, result in _resolve_all(names).items()}
+    listings: dict[str, set[str]] = {}
+    for entry in entries:
+        listings.setdefault(generic_of[entry.name], set()).add(entry.listing)
+    wrong = {
+        generic: (BY_NAME[generic].eml, sorted(found))
+        for generic, found in listings.items()
+        if len(found) == 1 and BY_NAME[generic].eml not in found
     }
-    assert marked == {}
+    assert wrong == {}
 
 
 @pytest.mark.parametrize(
