@@ -57,6 +57,8 @@ def test_the_formulary_holds_at_least_twice_the_1398_brand_names_it_started_with
         ("Panadol Advance", "paracetamol"),
         ("Panadol Extra", "paracetamol/caffeine"),
         ("Panadol Extra Advance", "paracetamol/caffeine"),
+        ("Meftal", "mefenamic acid"),
+        ("Meftal Forte", "mefenamic acid/paracetamol"),
         ("Strepsils", LOZENGE),
         ("Strepsils Honey and Lemon", LOZENGE),
         ("strepsils honey & lemon lozenges", LOZENGE),
@@ -81,6 +83,28 @@ def test_the_simple_lozenge_is_sold_without_prescription():
 @pytest.mark.parametrize("line", ["Strepsils Plus", "Strepsils Intensive", "Strepsils Extra", "Strefen"])
 def test_lozenge_lines_with_another_active_are_not_names_of_the_simple_lozenge(line):
     assert LOZENGE not in OWNERS.get(name_key(line), set())
+
+
+@pytest.mark.parametrize(
+    ("line", "single"),
+    [
+        ("Nurofen Plus", "ibuprofen"),  # + codeine
+        ("Ibugesic Plus", "ibuprofen"),  # + paracetamol
+        ("Buscopan Plus", "hyoscine butylbromide"),  # + paracetamol
+        ("Zifi CV", "cefixime"),  # + clavulanic acid
+        ("Cepodem XP", "cefpodoxime"),  # + clavulanic acid
+        ("Telma H", "telmisartan"),  # + hydrochlorothiazide
+        ("Losar H", "losartan"),  # + hydrochlorothiazide
+        ("Amlong MT", "amlodipine"),  # + metoprolol
+        ("Ciplox TZ", "ciprofloxacin"),  # + tinidazole
+        ("Oflox OZ", "ofloxacin"),  # + ornidazole
+        ("Meftal Spas", "mefenamic acid"),  # + dicycloverine
+        ("Zerodol P", "aceclofenac"),  # + paracetamol
+    ],
+)
+def test_a_brand_line_with_another_active_never_silently_becomes_the_single_medicine(formulary, line, single):
+    result = lookup_many([line])[0]
+    assert result.drug is None or result.confirm or result.drug["generic_name"] != single
 
 
 @pytest.mark.parametrize(("abbreviation", "generic"), [("AZT", "zidovudine"), ("ZnSO4", "zinc sulfate")])
