@@ -59,6 +59,15 @@ def test_the_formulary_holds_at_least_twice_the_1398_brand_names_it_started_with
         ("Panadol Extra Advance", "paracetamol/caffeine"),
         ("Meftal", "mefenamic acid"),
         ("Meftal Forte", "mefenamic acid/paracetamol"),
+        ("Nurofen Plus", "ibuprofen/codeine"),
+        ("Buscopan Plus", "hyoscine butylbromide/paracetamol"),
+        ("Panadol Night", "paracetamol/diphenhydramine"),
+        ("Strepsils Plus", "amylmetacresol/2,4-dichlorobenzyl alcohol/lidocaine"),
+        ("Strepsils Intensive", "flurbiprofen"),
+        ("Gaviscon Advance", "sodium alginate/potassium bicarbonate"),
+        ("Candid-B", "clotrimazole/beclometasone"),
+        ("co-amilofruse", "amiloride/furosemide"),
+        ("Neurobion", "thiamine/pyridoxine/cyanocobalamin"),
         ("Strepsils", LOZENGE),
         ("Strepsils Honey and Lemon", LOZENGE),
         ("strepsils honey & lemon lozenges", LOZENGE),
@@ -75,9 +84,10 @@ def test_a_name_as_typed_resolves_to_its_own_medicine_without_confirmation(formu
     assert not result.confirm
 
 
-def test_the_simple_lozenge_is_sold_without_prescription():
-    lozenge = next(r for r in RECORDS if r.generic_name == LOZENGE)
-    assert lozenge.schedule == "otc"
+def test_the_simple_lozenge_is_sold_without_prescription_and_a_codeine_line_is_controlled():
+    by_name = {r.generic_name: r for r in RECORDS}
+    assert by_name[LOZENGE].schedule == "otc"
+    assert by_name["ibuprofen/codeine"].schedule == "controlled"
 
 
 @pytest.mark.parametrize("line", ["Strepsils Plus", "Strepsils Intensive", "Strepsils Extra", "Strefen"])
