@@ -342,6 +342,45 @@ def test_the_list_filters_by_status(patient: APIClient, pharmacist: APIClient, c
     assert [r["id"] for r in patient.get(URL, {"status": "approved"}).json()["results"]] == [first.pk]
 
 
+def test_status_open_lists_pending_and_escalated_requests(
+    patient: APIClient, pharmacist: APIClient, doctor: APIClient, create_request: Any
+) -> None:
+    approved, escalated, pending = (create_request(patient) for _ in range(3))
+    pharmacist.post(f"{URL}{approved.pk}/review/", {"decision": "approve"}, format="json")
+    pharmacist.post(f"{URL}{escalated.pk}/review/", {"decision": "escalate"}, format="json")
+    assert [r["id"] for r in pharmacist.get(URL, {"status": "open"}).json()["results"]] == [pending.pk]
+    assert [r["id"] for r in doctor.get(URL, {"status": "open"}).json()["results"]] == [escalated.pk]
+    mine = {r["id"] for r in patient.get(URL, {"status": "open"}).json()["results"]}
+    assert mine == {escalated.pk, pending.pk}
+
+
+def test_the_doctor_queue_puts_urgent_requests_first_then_the_oldest(
+    patient: APIClient, doctor: APIClient, create_request: Any
+) -> None:
+    old_doctor = create_request(patient, body("Tramadol"))
+    urgent_1 = create_request(patient, body("Panadol", symptoms="crushing chest pain"))
+    new_doctor = create_request(patient, body("Tramadol"))
+    urgent_2 = create_request(patient, body("Panadol", symptoms="I cannot breathe"))
+    assert urgent_2.route == "urgent"
+    order = [r["id"] for r in doctor.get(URL, {"status": "open"}).json()["results"]]
+    assert order == [urgent_1.pk, urgent_2.pk, old_doctor.pk, new_doctor.pk]
+
+
+def test_list_and_detail_answers_are_never_stored_by_caches(
+    patient: APIClient, pharmacist: APIClient, create_request: Any
+) -> None:
+    saved = create_request(patient)
+    answers = [
+        patient.get(URL),
+        patient.get(f"{URL}{saved.pk}/"),
+        patient.post(URL, body("Panadol"), format="json"),
+        pharmacist.post(f"{URL}{saved.pk}/review/", {"decision": "approve"}, format="json"),
+        patient.get(f"{URL}987654/"),
+    ]
+    for response in answers:
+        assert "no-store" in response["Cache-Control"], response.status_code
+
+
 @pytest.mark.parametrize(
     "query",
     [
