@@ -196,9 +196,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("RXTRIAGE_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_float("RXTRIAGE_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Locked out: the client address after N failures (whatever usernames it tried), and the username after N
+# failures (from wherever).  The address is REMOTE_ADDR: behind a reverse proxy every client shares the
+# proxy's, so set RXTRIAGE_LOGIN_LOCKOUT_BY=username there.
+AXES_LOCKOUT_PARAMETERS = env_list("RXTRIAGE_LOGIN_LOCKOUT_BY", ["ip_address", "username"])
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("RXTRIAGE_PROXY_COUNT", 0) or None
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rxtriage.api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
