@@ -30,8 +30,8 @@ class AccountInline(admin.StackedInline):
 class UserWithRoleAdmin(UserAdmin):
     """Django's user admin plus the rxtriage role."""
 
-    inlines = [*UserAdmin.inlines, AccountInline]
-    list_display = (*UserAdmin.list_display, "role")
+    inlines = [AccountInline]
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "role")
 
     @admin.display(description="role", ordering="account__role")
     def role(self, obj: object) -> str:

@@ -207,9 +207,7 @@ def test_a_csrf_failure_elsewhere_keeps_djangos_page(db: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", LIST, "/api/nothing/"])
-def test_a_bad_host_on_api_and_health_paths_is_the_json_envelope(
-    db: Any, settings: Any, path: str
-) -> None:
+def test_a_bad_host_on_api_and_health_paths_is_the_json_envelope(db: Any, settings: Any, path: str) -> None:
     settings.ALLOWED_HOSTS = ["rx.example.org"]
     response = Client().get(path, HTTP_HOST="evil.example.com")
     assert response.status_code == 400
