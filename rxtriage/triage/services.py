@@ -53,7 +53,7 @@ class ReviewForbidden(Exception):
 
 
 class SelfReviewForbidden(ReviewForbidden):
-    """Nobody reviews a request they sent themselves (docs/architecture.md, public contracts)."""
+    """Nobody reviews a request they sent themselves, whatever their role (HTTP 403 self_review_forbidden)."""
 
 
 class ReviewFinal(Exception):
