@@ -6,3 +6,6 @@ urlpatterns = [
     path("api/", include("rxtriage.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A bad Host header (and other requests Django refuses) answer JSON on API and health paths.
+handler400 = "rxtriage.api.errors.bad_request"
