@@ -78,7 +78,7 @@ def test_the_formulary_holds_at_least_twice_the_1398_brand_names_it_started_with
     ],
 )
 def test_a_name_as_typed_resolves_to_its_own_medicine_without_confirmation(formulary, name, generic):
-    result = lookup_many([name])[0]
+    result = lookup_many(names=[name])[0]
     assert result.drug is not None, (name, result.match, result.candidates)
     assert result.drug["generic_name"] == generic
     assert not result.confirm
@@ -113,7 +113,7 @@ def test_lozenge_lines_with_another_active_are_not_names_of_the_simple_lozenge(l
     ],
 )
 def test_a_brand_line_with_another_active_never_silently_becomes_the_single_medicine(formulary, line, single):
-    result = lookup_many([line])[0]
+    result = lookup_many(names=[line])[0]
     assert result.drug is None or result.confirm or result.drug["generic_name"] != single
 
 
@@ -123,7 +123,7 @@ def test_an_error_prone_abbreviation_is_data_of_its_medicine_but_never_auto_reso
 ):
     """ISMP lists AZT and ZnSO4 as error-prone: the name is kept, the lookup asks a human to pick."""
     assert OWNERS[name_key(abbreviation)] == {generic}
-    result = lookup_many([abbreviation])[0]
+    result = lookup_many(names=[abbreviation])[0]
     assert result.drug is None or result.confirm
     assert generic in {c["generic_name"] for c in result.candidates}
 

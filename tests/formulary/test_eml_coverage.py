@@ -53,7 +53,7 @@ LISTS = {"who_2023": WHO_FILE, "nigeria_2020": NIGERIA_FILE}
 
 
 def _resolve_all(names: list[str]) -> dict[str, Any]:
-    return dict(zip(names, lookup_many(names), strict=True))
+    return dict(zip(names, lookup_many(names=names), strict=True))
 
 
 def _unresolved(path: Path) -> list[tuple[str, str, str | None]]:
@@ -145,6 +145,6 @@ def test_a_record_named_by_the_who_list_carries_the_listing_it_has_there(formula
     ],
 )
 def test_medicines_added_for_the_lists_resolve_to_their_own_record(formulary, name, generic):
-    result = lookup_many([name])[0]
+    result = lookup_many(names=[name])[0]
     assert result.drug is not None and result.drug["generic_name"] == generic
     assert not result.confirm
