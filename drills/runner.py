@@ -30,6 +30,7 @@ from drills import (
     privacy,
     redis_hung,
     redis_killed,
+    redis_secure,
 )
 from drills.context import DrillContext
 from drills.harness import Missing, stop_everything
@@ -45,6 +46,7 @@ DRILLS: tuple[ModuleType, ...] = (
     fuzzing,
     auth_matrix,
     privacy,
+    redis_secure,
 )
 
 
