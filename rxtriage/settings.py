@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# Formulary reads (/api/drugs/...): Cache-Control max-age of their ETag-validated answers (seconds).
+FORMULARY_HTTP_MAX_AGE = env_int("FORMULARY_HTTP_MAX_AGE", 60)
 
 # --- Internationalisation, static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
