@@ -328,13 +328,22 @@ class DrugCache:
         return f"unavailable ({self.breaker.state}, {self.last_error or 'unknown'})"
 
     def l2_info(self) -> dict[str, Any]:
-        """Server-side figures of Redis (keyspace hits and misses, keys in the database)."""
+        """Server-side figures of Redis: keyspace hits, misses and hit rate, evicted keys, used and
+        maximum memory, keys in the database.  {} when Redis is not configured or does not answer."""
         if not self.redis_alias:
             return {}
-        ok, info = self._l2_call(lambda client: {**client.info("stats"), "dbsize": client.dbsize()})
+
+        def read(client: Any) -> dict[str, Any]:
+            return {**client.info("stats"), **client.info("memory"), "dbsize": client.dbsize()}
+
+        ok, info = self._l2_call(read)
         if not ok:
             return {}
-        return {k: info.get(k) for k in ("keyspace_hits", "keyspace_misses", "dbsize")}
+        fields = ("keyspace_hits", "keyspace_misses", "evicted_keys", "used_memory", "maxmemory", "dbsize")
+        out: dict[str, Any] = {k: info.get(k) for k in fields}
+        lookups = int(out["keyspace_hits"] or 0) + int(out["keyspace_misses"] or 0)
+        out["hit_rate"] = round(int(out["keyspace_hits"] or 0) / lookups, 4) if lookups else None
+        return out
 
     # --- both tiers -----------------------------------------------------------------------------------
     def get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
