@@ -26,6 +26,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from rxtriage.formulary.routers import with_replica_fallback
+
 __all__ = ["formulary_etag", "formulary_read"]
 
 View = TypeVar("View", bound=Callable[..., Response])
@@ -60,7 +62,8 @@ def _stamp(response: Response, tag: str) -> Response:
 def formulary_read(method: View) -> View:
     """Decorate a GET handler of a formulary read: ETag and Cache-Control on its 200, 304 on a match.
 
-    It runs inside the view's dispatch, so authentication, permissions and throttles come first.
+    It runs inside the view's dispatch, so authentication, permissions and throttles come first.  A
+    read the read replica fails is done again on the primary.
     """
 
     @functools.wraps(method)
@@ -68,7 +71,7 @@ def formulary_read(method: View) -> View:
         tag = formulary_etag(request=request)
         if _matches(request.headers.get("If-None-Match", ""), tag):
             return _stamp(Response(status=status.HTTP_304_NOT_MODIFIED), tag)
-        response = method(self, request, *args, **kwargs)
+        response = with_replica_fallback(lambda: method(self, request, *args, **kwargs))
         return _stamp(response, tag) if response.status_code == status.HTTP_200_OK else response
 
     return wrapper  # type: ignore[return-value]

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from rxtriage.formulary.health import DbHealth, db_health_advice, db_health_report
+from rxtriage.formulary.health import DbHealth, db_health_advice
 
 
 def _json() -> dict[str, Any]:
