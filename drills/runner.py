@@ -31,6 +31,7 @@ from drills import (
     redis_hung,
     redis_killed,
     redis_secure,
+    replica,
 )
 from drills.context import DrillContext
 from drills.harness import Missing, stop_everything
@@ -47,6 +48,7 @@ DRILLS: tuple[ModuleType, ...] = (
     auth_matrix,
     privacy,
     redis_secure,
+    replica,
 )
 
 
