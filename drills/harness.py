@@ -299,8 +299,7 @@ class PostgresCluster:
     def start(self, timeout: float = 30.0) -> PostgresCluster:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses={LOOPBACK} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
-            + self.extra_options
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 " + self.extra_options
         )
         result = self._run(
             f"{self.bindir}/pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log_path),
