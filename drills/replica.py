@@ -12,6 +12,8 @@ server counts the statements it ran:
    ``controlled`` on the primary; every answer received later than 1 s after the commit routes to a
    doctor for it, while the replica still holds the old schedule (the reads went to the primary);
 3. a dead replica: the replica is stopped under load; no request fails (reads go to the primary);
+   the formulary read ``/api/drugs/resolve/?name=`` answers 304 to its ETag before the change, and 200
+   with a new ETag and the new schedule after it;
 4. ``rxtriage db_health --json`` on the primary reports index usage and the slowest formulary
    statements from ``pg_stat_statements``.
 """
@@ -91,6 +93,20 @@ def _resolve(token: str) -> Any:
     return make
 
 
+def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, str, Any]:
+    """GET over HTTP: status, ETag header, parsed body (None for an empty one)."""
+    import http.client
+
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, response.getheader("ETag") or "", json.loads(raw) if raw else None
+    finally:
+        conn.close()
+
+
 def _decision(status: int, raw: bytes) -> tuple[str, bool] | None:
     if status != 201:
         return None
@@ -140,6 +156,10 @@ def run(ctx: DrillContext) -> dict[str, Any]:
         out["version_queries_on_primary"] = after["primary"][1] - before["primary"][1]
         out["triage_writes_201"] = sum(1 for s in writes.samples if s.status == 201)
         out["routing_load"] = summarize(reads.samples + writes.samples)
+        detail = "/api/drugs/resolve/?name=Ibuprofen%20400mg"
+        status, etag, _ = _get(app.port, detail, bearer(token))
+        again, _, body = _get(app.port, detail, {**bearer(token), "If-None-Match": etag})
+        out["etag_revalidation"] = [status, again, body is None]
 
         # 2. a lagging replica never hides a re-scheduled medicine
         _query(standby, "SELECT pg_wal_replay_pause()::text")
@@ -165,6 +185,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
         out["lag_before_change_pharmacist"] = all(
             s.info == ("pharmacist", False) for s in lag.where(lambda s: s.received < t)
         )
+        status, new_etag, body = _get(app.port, detail, {**bearer(token), "If-None-Match": etag})
+        out["etag_after_change"] = [status, new_etag != etag, body["results"][0]["drug"]["schedule"]]
         _query(standby, "SELECT pg_wal_replay_resume()::text")
         run_agent(plain, "reschedule", {"generic_name": "ibuprofen", **change["before"]})
 
@@ -198,6 +220,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
         and out["lag_violations_after_1s"] == 0
         and out["lag_responses_checked"] > 0
         and out["lag_before_change_pharmacist"]
+        and out["etag_revalidation"] == [200, 304, True]
+        and out["etag_after_change"] == [200, True, "controlled"]
         and out["replica_down_load"]["failed"] == 0
         and out["replica_down_load"]["requests"] > 0
         and out["db_health_indexes"] > 0
