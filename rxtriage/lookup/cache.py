@@ -334,7 +334,9 @@ class DrugCache:
             return {}
 
         def read(client: Any) -> dict[str, Any]:
-            return {**client.info("stats"), **client.info("memory"), "dbsize": client.dbsize()}
+            pipe = client.pipeline(transaction=False)  # one round trip
+            stats, memory, dbsize = pipe.info("stats").info("memory").dbsize().execute()
+            return {**stats, **memory, "dbsize": dbsize}
 
         ok, info = self._l2_call(read)
         if not ok:
