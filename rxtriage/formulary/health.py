@@ -35,6 +35,8 @@ def formulary_tables() -> list[str]:
 @dataclass
 class DbHealth:
     backend: str
+    #: when PostgreSQL's statistics of this database were last reset (scan counts count from there)
+    statistics_since: str | None = None
     tables: list[dict[str, Any]] = field(default_factory=list)
     indexes: list[dict[str, Any]] = field(default_factory=list)
     unused_indexes: list[str] = field(default_factory=list)
@@ -77,6 +79,9 @@ def _rows(cursor: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 def _postgres(cursor: Any, report: DbHealth) -> None:
     tables = formulary_tables()
+    cursor.execute("SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()")
+    row = cursor.fetchone()
+    report.statistics_since = row[0].isoformat() if row and row[0] else None
     for table, name, scans, read, fetched, size, unique, primary in _rows(cursor, _INDEX_SQL, [tables]):
         report.indexes.append(
             {"table": table, "index": name, "scans": scans, "tuples_read": read, "tuples_fetched": fetched,
@@ -142,8 +147,9 @@ def db_health_advice(*, report: DbHealth) -> list[str]:
             )
     for name in report.unused_indexes:
         size = next((i["size_bytes"] for i in report.indexes if i["index"] == name), 0)
+        since = f" ({report.statistics_since})" if report.statistics_since else ""
         advice.append(
-            f"index {name} ({size // 1024} KiB) has not been scanned since the statistics were reset: "
+            f"index {name} ({size // 1024} KiB) has not been scanned since the statistics were reset{since}: "
             "if it stays unused for weeks in production, consider dropping it (in a migration)"
         )
     if report.backend == "postgresql" and not report.statements.get("available"):

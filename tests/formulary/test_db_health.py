@@ -24,6 +24,7 @@ def _json() -> dict[str, Any]:
 def test_on_postgresql_the_report_lists_every_formulary_index_with_scans_and_size(formulary: Any) -> None:
     report = _json()
     assert report["backend"] == "postgresql"
+    assert "statistics_since" in report
     indexes = {i["index"]: i for i in report["indexes"]}
     for name in ("drugname_name_drug_uniq", "drugname_name_trgm_idx", "drug_active_generic_idx"):
         assert name in indexes
