@@ -147,9 +147,9 @@ def db_health_advice(*, report: DbHealth) -> list[str]:
             )
     for name in report.unused_indexes:
         size = next((i["size_bytes"] for i in report.indexes if i["index"] == name), 0)
-        since = f" ({report.statistics_since})" if report.statistics_since else ""
+        since = f"since {report.statistics_since}" if report.statistics_since else "since statistics began"
         advice.append(
-            f"index {name} ({size // 1024} KiB) has not been scanned since the statistics were reset{since}: "
+            f"index {name} ({size // 1024} KiB) has not been scanned {since}: "
             "if it stays unused for weeks in production, consider dropping it (in a migration)"
         )
     if report.backend == "postgresql" and not report.statements.get("available"):
