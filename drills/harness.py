@@ -196,6 +196,8 @@ class PostgresCluster:
         self.log_path = self.root / "postgres.log"
         self.running = False
         self._as_postgres = os.geteuid() == 0
+        #: more ``-c name=value`` server options (e.g. ``shared_preload_libraries``), appended at start
+        self.extra_options = ""
 
     def _run(self, *argv: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         command = list(argv)
@@ -218,7 +220,7 @@ class PostgresCluster:
     def start(self, timeout: float = 30.0) -> PostgresCluster:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses={LOOPBACK} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 " + self.extra_options
         )
         result = self._run(
             f"{self.bindir}/pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log_path),

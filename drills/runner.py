@@ -31,6 +31,8 @@ from drills import (
     privacy,
     redis_hung,
     redis_killed,
+    redis_secure,
+    replica,
 )
 from drills.context import DrillContext
 from drills.harness import Missing
@@ -46,6 +48,8 @@ DRILLS: tuple[ModuleType, ...] = (
     fuzzing,
     auth_matrix,
     privacy,
+    redis_secure,
+    replica,
 )
 
 

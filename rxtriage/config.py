@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -59,24 +62,47 @@ def proxy_ssl_header(raw: str) -> tuple[str, str] | None:
     return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", value)
 
 
-def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict[str, Any]:
+def redis_cache(
+    url: str,
+    connect_timeout: float,
+    socket_timeout: float,
+    *,
+    password: str = "",
+    ca_cert: str = "",
+) -> dict[str, Any]:
     """A django-redis cache on ``url`` with JSON values and short timeouts.
 
     The short timeouts and no retries bound what a dead or hung Redis costs a request; the drug
     lookup's circuit breaker then stops calling it at all until it answers again.
+
+    ``password`` (``REDIS_PASSWORD``) is sent with AUTH when ``url`` holds none.  ``ca_cert``
+    (``REDIS_CA_CERT``) is the CA bundle that a ``rediss://`` server's certificate must chain to; the
+    certificate's host name is checked too.  A wrong password or an untrusted certificate fails every
+    call, which the lookup's circuit breaker turns into database answers (fail closed, never open).
     """
+    parts = urlsplit(url)
+    pool_kwargs: dict[str, Any] = {"max_connections": 64, "retry": Retry(NoBackoff(), 0)}
+    if ca_cert:
+        if parts.scheme != "rediss":
+            raise ImproperlyConfigured("REDIS_CA_CERT is set but REDIS_URL is not a rediss:// (TLS) URL")
+        if not Path(ca_cert).is_file():
+            raise ImproperlyConfigured(f"REDIS_CA_CERT names no readable file: {ca_cert}")
+        pool_kwargs.update(ssl_ca_certs=ca_cert, ssl_cert_reqs="required", ssl_check_hostname=True)
+    options: dict[str, Any] = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+        "SOCKET_CONNECT_TIMEOUT": connect_timeout,
+        "SOCKET_TIMEOUT": socket_timeout,
+        # redis-py retries failed calls 10 times with backoff by default (seconds per call on a dead
+        # server); the lookup's circuit breaker does the retrying instead.
+        "CONNECTION_POOL_KWARGS": pool_kwargs,
+    }
+    if password and not parts.password:
+        options["PASSWORD"] = password
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": url,
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
-            "SOCKET_CONNECT_TIMEOUT": connect_timeout,
-            "SOCKET_TIMEOUT": socket_timeout,
-            # redis-py retries failed calls 10 times with backoff by default (seconds per call on a dead
-            # server); the lookup's circuit breaker does the retrying instead.
-            "CONNECTION_POOL_KWARGS": {"max_connections": 64, "retry": Retry(NoBackoff(), 0)},
-        },
+        "OPTIONS": options,
         "KEY_FUNCTION": "rxtriage.config.raw_key",
     }
 

@@ -150,13 +150,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.05)
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.05)
+# AUTH password (used when REDIS_URL holds none) and the CA bundle of a rediss:// (TLS) server.
+REDIS_PASSWORD = os.environ.get("REDIS_PASSWORD", "")
+REDIS_CA_CERT = os.environ.get("REDIS_CA_CERT", "").strip()
 _LOCAL = "django.core.cache.backends.locmem.LocMemCache"
 CACHES = {
     "default": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-default"},
     "throttle": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-throttle"},
 }
 if REDIS_URL:
-    CACHES["drugs"] = redis_cache(REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT)
+    CACHES["drugs"] = redis_cache(
+        REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, password=REDIS_PASSWORD, ca_cert=REDIS_CA_CERT
+    )
 
 DRUG_CACHE_TTL = env_int("DRUG_CACHE_TTL", 24 * 3600)
 DRUG_CACHE_NEGATIVE_TTL = env_int("DRUG_CACHE_NEGATIVE_TTL", 15 * 60)
@@ -240,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# Formulary reads (/api/drugs/...): Cache-Control max-age of their ETag-validated answers (seconds).
+FORMULARY_HTTP_MAX_AGE = env_int("FORMULARY_HTTP_MAX_AGE", 60)
 
 # --- Internationalisation, static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rxtriage.api import serializers as s
+from rxtriage.api.conditional import formulary_read
 from rxtriage.api.errors import AlreadyReviewed, SelfReviewError
 from rxtriage.api.limits import MAX_PAGE_SIZE, PAGE_SIZE
 from rxtriage.api.parsers import JSONParser
@@ -193,6 +194,7 @@ class DrugResolveView(ApiView):
         description="Resolve one typed medication name (`?name=`) against the formulary; the answer "
         "has the shape of the POST's, with one result.",
     )
+    @formulary_read
     def get(self, request: Request) -> Response:
         params = _validated(s.ResolveOneInputSerializer, request.query_params)
         results = [lookup_one(name=params["name"]).as_dict()]
@@ -217,6 +219,7 @@ class DrugSearchView(ApiView):
         responses={200: s.DrugSearchOutputSerializer, **_errors(400)},
         description="Ranked autocomplete candidates: name-prefix matches first, then fuzzy matches.",
     )
+    @formulary_read
     def get(self, request: Request) -> Response:
         params = _validated(s.DrugSearchInputSerializer, request.query_params)
         hits = drug_search(q=params["q"], limit=params["limit"])
@@ -230,6 +233,7 @@ class DrugDetailView(ApiView):
         responses={200: s.DrugDetailSerializer, **_errors(404)},
         description="The full formulary record of one medicine.",
     )
+    @formulary_read
     def get(self, request: Request, id: int) -> Response:
         drug = drug_get(id=id)
         if drug is None:

@@ -33,6 +33,23 @@ __all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "cache_key", "drug_cac
 logger = logging.getLogger(__name__)
 
 
+def redis_error_kind(exc: BaseException) -> str:
+    """What went wrong with a Redis call, in one word an operator can act on (no message text)."""
+    import redis.exceptions as rex
+
+    if isinstance(exc, rex.AuthenticationError | rex.AuthenticationWrongNumberOfArgsError):
+        return "auth"
+    if isinstance(exc, rex.ResponseError) and str(exc).startswith(("NOAUTH", "WRONGPASS")):
+        return "auth"
+    if "SSL" in str(exc) or "CERTIFICATE" in str(exc).upper():
+        return "tls"
+    if isinstance(exc, rex.TimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, rex.ConnectionError | ConnectionError):
+        return "connection"
+    return type(exc).__name__
+
+
 def cache_key(prefix: str, version: int, normalized: str) -> str:
     """``prefix`` + version + a hash of the normalised name (never the raw text)."""
     digest = hashlib.blake2b(normalized.encode("utf-8"), digest_size=16).hexdigest()
@@ -178,6 +195,7 @@ class DrugCache:
         self._l1_version: int | None = None
         self._lock = threading.Lock()
         self._client: Any = None
+        self.last_error: str | None = None
 
     # --- version --------------------------------------------------------------------------------------
     def version(self) -> int:
@@ -259,10 +277,12 @@ class DrugCache:
             result = operation(self.client())
         except Exception as exc:  # redis errors, timeouts, refused connections, bad data
             _count(stats, "l2", "errors")
+            self.last_error = redis_error_kind(exc)
             self.breaker.failure()
             logger.debug("redis call failed: %s", type(exc).__name__)
             return False, None
         self.breaker.success()
+        self.last_error = None
         return True, result
 
     def l2_get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -303,16 +323,29 @@ class DrugCache:
         if not self.redis_alias:
             return "disabled"
         ok, _ = self._l2_call(lambda client: client.ping())
-        return "ok" if ok else f"unavailable ({self.breaker.state})"
+        if ok:
+            return "ok"
+        return f"unavailable ({self.breaker.state}, {self.last_error or 'unknown'})"
 
     def l2_info(self) -> dict[str, Any]:
-        """Server-side figures of Redis (keyspace hits and misses, keys in the database)."""
+        """Server-side figures of Redis: keyspace hits, misses and hit rate, evicted keys, used and
+        maximum memory, keys in the database.  {} when Redis is not configured or does not answer."""
         if not self.redis_alias:
             return {}
-        ok, info = self._l2_call(lambda client: {**client.info("stats"), "dbsize": client.dbsize()})
+
+        def read(client: Any) -> dict[str, Any]:
+            pipe = client.pipeline(transaction=False)  # one round trip
+            stats, memory, dbsize = pipe.info("stats").info("memory").dbsize().execute()
+            return {**stats, **memory, "dbsize": dbsize}
+
+        ok, info = self._l2_call(read)
         if not ok:
             return {}
-        return {k: info.get(k) for k in ("keyspace_hits", "keyspace_misses", "dbsize")}
+        fields = ("keyspace_hits", "keyspace_misses", "evicted_keys", "used_memory", "maxmemory", "dbsize")
+        out: dict[str, Any] = {k: info.get(k) for k in fields}
+        lookups = int(out["keyspace_hits"] or 0) + int(out["keyspace_misses"] or 0)
+        out["hit_rate"] = round(int(out["keyspace_hits"] or 0) / lookups, 4) if lookups else None
+        return out
 
     # --- both tiers -----------------------------------------------------------------------------------
     def get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -338,6 +371,7 @@ class DrugCache:
                 **self.stats["l2"].as_dict(),
                 "configured": self.l2_configured,
                 "breaker": self.breaker.state,
+                "last_error": self.last_error,
             },
         }
 

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connections, router, transaction
 
 from rxtriage.formulary.models import DrugName
+from rxtriage.formulary.routers import with_replica_fallback
 from rxtriage.lookup.cache import DrugCache
 from rxtriage.lookup.fuzzy import NameIndex
 from rxtriage.lookup.normalize import normalize
@@ -138,7 +139,7 @@ class DrugLookup:
         _TIER_LATENCY["cache"].observe(self.timer() - start)
         missing = {key: norm for key, norm in pending.items() if key not in found}
         if missing:
-            found.update(self._resolve_missing(missing))
+            found.update(with_replica_fallback(lambda: self._resolve_missing(missing)))
         results = [self._result(norm, found.get(key)) for key, norm in zip(keys, norms, strict=True)]
         for result in results:
             counter = _MATCH_COUNTERS.get(result.match)

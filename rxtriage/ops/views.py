@@ -33,6 +33,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format."""
     from rxtriage.lookup.cache import drug_cache
+    from rxtriage.lookup.server_metrics import server_metrics_text
 
     drug_cache.export_gauges()
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest() + server_metrics_text(), content_type=CONTENT_TYPE_LATEST)

@@ -235,7 +235,7 @@ def test_nul_characters_are_a_validation_error(patient: APIClient, sent: Any) ->
         (body("Panadol", comment="<script>alert(1)</script>", deep=[[[1]]]), [], {"comment", "deep"}),
         ({"medications": [{"medicationName": "Panadol", "note": "a"}]}, ["medications", "0"], {"note"}),
         (body("Panadol", patient={"ageYears": 30, "name": "<b>Ada</b>"}), ["patient"], {"name"}),
-        (body("Panadol", **{"\u0000key": 1, "k\ud800": 2}), [], {"?key", "k?"}),
+        (body("Panadol", **dict[str, Any]({"\u0000key": 1, "k\ud800": 2})), [], {"?key", "k?"}),
     ],
     ids=["top level", "markup and nesting", "in a medication", "in patient", "unprintable names"],
 )

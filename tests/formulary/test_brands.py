@@ -4,10 +4,10 @@ the real lookup to the right record (see rxtriage/formulary/data/README.md, "Bra
 from __future__ import annotations
 
 import pytest
+from rxtriage.lookup.keys import name_key
 
 from rxtriage.formulary.datafile import read_records, record_names
 from rxtriage.lookup.api import lookup_many
-from rxtriage.lookup.keys import name_key
 
 RECORDS = read_records()
 BRANDS = {e.key for r in RECORDS for e in record_names(r) if e.kind == "brand"}

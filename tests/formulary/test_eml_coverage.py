@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from rxtriage.lookup.keys import name_key
 
 from rxtriage.formulary.datafile import read_records
 from rxtriage.lookup.api import lookup_many
-from rxtriage.lookup.keys import name_key
 
 EML_DIR = Path(__file__).resolve().parents[2] / "rxtriage" / "formulary" / "data" / "eml"
 WHO_FILE = EML_DIR / "who_eml_2023.yaml"

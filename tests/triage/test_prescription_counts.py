@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 from rxtriage.api.services import account_ensure
@@ -25,13 +26,15 @@ def test_counts_follow_the_stored_requests_without_a_formulary_version_bump(form
     assert prescription_counts_refresh() == 0
 
 
+@pytest.mark.redis
 def test_warming_takes_the_most_prescribed_medicines_first(formulary, fresh_drug_cache):
     Drug.objects.filter(generic_name="metronidazole").update(prescription_count=10)
     out = io.StringIO()
-    call_command("warm_drug_cache", "--top", "1", stdout=out, stderr=io.StringIO())
-    assert "of 1 medicines" in out.getvalue()
+    call_command("warm_drug_cache", "--top", "1", "--days", "0", stdout=out, stderr=io.StringIO())
+    assert "into Redis" in out.getvalue()
     from rxtriage.lookup.api import lookup_one
 
-    hits = fresh_drug_cache.stats["l1"].hits
+    fresh_drug_cache.l1_clear()
+    hits = fresh_drug_cache.stats["l2"].hits
     assert lookup_one(name="flagyl").generic_name == "metronidazole"
-    assert fresh_drug_cache.stats["l1"].hits == hits + 1
+    assert fresh_drug_cache.stats["l2"].hits == hits + 1
