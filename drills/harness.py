@@ -365,16 +365,24 @@ def app_environment(
 class AppServer:
     """``rxtriage serve`` (gunicorn) on a free loopback port, logs captured to a file."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, workers: int = 2, name: str = "app") -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workdir: Path,
+        workers: int = 2,
+        name: str = "app",
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.env = env
         self.workers = workers
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.log_path = workdir / f"{name}-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 90.0) -> AppServer:
         argv = [*rxtriage_argv(), "serve", "--host", LOOPBACK, "--port", str(self.port)]
-        argv += ["--workers", str(self.workers)]
+        argv += ["--workers", str(self.workers), *self.extra_args]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -8,7 +8,7 @@ from typing import Any
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-__all__ = ["env_bool", "env_float", "env_int", "env_list", "redis_cache"]
+__all__ = ["env_bool", "env_float", "env_int", "env_list", "redis_cache", "throttle_redis_cache"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -63,6 +63,16 @@ def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict
         },
         "KEY_FUNCTION": "rxtriage.config.raw_key",
     }
+
+
+def throttle_redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict[str, Any]:
+    """The throttle's cache on the same Redis: Django's key format under its own prefix (the values are
+    DRF's request-time lists, small and free of patient data)."""
+    config = redis_cache(url, connect_timeout, socket_timeout)
+    del config["KEY_FUNCTION"]
+    config["KEY_PREFIX"] = "rxtriage:throttle"
+    config["OPTIONS"] = {**config["OPTIONS"], "SERIALIZER": "django_redis.serializers.json.JSONSerializer"}
+    return config
 
 
 def raw_key(key: str, key_prefix: str, version: int) -> str:

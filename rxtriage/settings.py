@@ -15,7 +15,7 @@ import dj_database_url
 import platformdirs
 from django.core.exceptions import ImproperlyConfigured
 
-from rxtriage.config import env_bool, env_float, env_int, env_list, redis_cache
+from rxtriage.config import env_bool, env_float, env_int, env_list, redis_cache, throttle_redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "rxtriage.ops.middleware.MetricsMiddleware",
+    "rxtriage.ops.middleware.ChunkedBodyMiddleware",
     "rxtriage.api.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -138,12 +139,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.05)
 REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.05)
 _LOCAL = "django.core.cache.backends.locmem.LocMemCache"
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-default"},
-    "throttle": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-throttle"},
+    # Throttle counters must be shared by every worker of the server: a file cache in the data
+    # directory (all the server's processes see it) unless Redis is configured.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "throttle"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 if REDIS_URL:
     CACHES["drugs"] = redis_cache(REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT)
+    CACHES["throttle"] = throttle_redis_cache(REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT)
 
 DRUG_CACHE_TTL = env_int("DRUG_CACHE_TTL", 24 * 3600)
 DRUG_CACHE_NEGATIVE_TTL = env_int("DRUG_CACHE_NEGATIVE_TTL", 15 * 60)

@@ -124,13 +124,17 @@ def test_a_failing_throttle_cache_fails_open(patient: APIClient, monkeypatch: An
     assert patient.get(LIST).status_code == 200
 
 
-def test_throttle_keys_hold_no_user_id(patient: APIClient) -> None:
-    from django.core.cache import caches
-
-    patient.get(LIST)
-    keys = list(caches["throttle"]._cache.keys())  # type: ignore[attr-defined]
+def test_throttle_keys_hold_no_user_id(patient: APIClient, monkeypatch: Any) -> None:
+    keys: list[str] = []
+    original = UserRateThrottle.get_cache_key
+    monkeypatch.setattr(
+        UserRateThrottle,
+        "get_cache_key",
+        lambda self, request, view: keys.append(original(self, request, view)) or keys[-1],
+    )
+    assert patient.get(LIST).status_code == 200
     assert keys
-    assert all(f"_{patient.user.pk}" not in key for key in keys)  # type: ignore[attr-defined]
+    assert all(not key.endswith(f"_{patient.user.pk}") and "user:" not in key for key in keys)  # type: ignore[attr-defined]
 
 
 def test_health_needs_no_token_and_non_api_paths_are_untouched(anonymous: APIClient, db: Any) -> None:

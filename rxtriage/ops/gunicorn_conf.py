@@ -1,0 +1,31 @@
+"""gunicorn settings and hooks of ``rxtriage serve`` (loaded as ``python:rxtriage.ops.gunicorn_conf``).
+
+* The access log writes the method, the path without its query string (names typed into
+  ``/api/drugs/resolve/?name=`` and ``/api/drugs/search/?q=`` never reach it), the status, the size and
+  the time in milliseconds; no referrer (it carries query strings too) and no user agent.
+* prometheus_client's multiprocess mode: a worker that exits has its live gauges marked dead, and the
+  metrics directory that ``serve`` created is removed when gunicorn stops.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker exited: drop its live-gauge samples from the shared metrics directory."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """gunicorn stops: remove the metrics directory ``serve`` created for this run."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory and os.environ.get("RXTRIAGE_METRICS_DIR_OWNED") == "1":
+        shutil.rmtree(directory, ignore_errors=True)
