@@ -26,10 +26,13 @@ from drills import (
     concurrency,
     formulary_change,
     fuzzing,
+    metrics_aggregation,
     postgres_down,
     privacy,
     redis_hung,
     redis_killed,
+    slow_clients,
+    throttle_shared,
 )
 from drills.context import DrillContext
 from drills.harness import Missing, stop_everything
@@ -45,6 +48,9 @@ DRILLS: tuple[ModuleType, ...] = (
     fuzzing,
     auth_matrix,
     privacy,
+    slow_clients,
+    throttle_shared,
+    metrics_aggregation,
 )
 
 

@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         t = row["throughput"]
         print(
             f"{row['worker_class']:<8} slow: p50 {row['p50_ms']} p99 {row['p99_ms']} max {row['max_ms']} ms, "
-            f"unanswered {row['unanswered']}, 5xx {row['server_errors']}, held {row['slow_connections_open_at_end']}"
+            f"unanswered {row['unanswered']}, 5xx {row['server_errors']}, "
+            f"held {row['slow_connections_open_at_end']}"
             f" | no slow clients: {t['requests_per_s']} req/s, p50 {t['p50_ms']} p99 {t['p99_ms']} ms"
         )
     if options.json_path:

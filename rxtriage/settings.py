@@ -15,6 +15,7 @@ import dj_database_url
 import platformdirs
 from django.core.exceptions import ImproperlyConfigured
 
+from rxtriage.api.swagger_ui import SWAGGER_UI_SETTINGS_JS
 from rxtriage.config import env_bool, env_float, env_int, env_list, redis_cache, throttle_redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "rxtriage.formulary",
     "rxtriage.lookup",
     "rxtriage.triage",
@@ -195,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the installed package (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": SWAGGER_UI_SETTINGS_JS,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
@@ -210,14 +217,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ["RXTRIAGE_STATIC_ROOT"]) if os.environ.get("RXTRIAGE_STATIC_ROOT") else None
 WHITENOISE_USE_FINDERS = env_bool("RXTRIAGE_STATIC_FROM_APPS", default=True)
 
-# --- Logging: patient data (symptoms, user ids) is never logged at INFO ----------------------------------
+# --- Logging: patient data (symptoms, user ids, typed names) is never logged at INFO --------------------
+# The access log (gunicorn, rxtriage/ops/gunicorn_conf.py) writes paths without query strings.  Django
+# logs 4xx responses at WARNING: ClientErrorsAtInfo lowers them to INFO; server errors stay at ERROR.
+LOG_LEVEL = os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_at_info": {"()": "rxtriage.ops.logfilters.ClientErrorsAtInfo"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RXTRIAGE_LOG_LEVEL", "WARNING")},
-    "loggers": {"rxtriage": {"level": os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO"), "propagate": True}},
+    "loggers": {
+        "rxtriage": {"level": LOG_LEVEL, "propagate": True},
+        "django.request": {"level": LOG_LEVEL, "filters": ["client_errors_at_info"], "propagate": True},
+    },
 }
 
 if PRODUCTION:

@@ -54,7 +54,7 @@ def throttle_lock(*, cache: BaseCache, key: str) -> Iterator[None]:
         with cache.lock(f"{key}:lock", timeout=LOCK_TTL, blocking_timeout=LOCK_WAIT, sleep=LOCK_POLL):  # type: ignore[attr-defined]
             yield
     elif isinstance(cache, FileBasedCache):
-        directory = Path(cache._dir)
+        directory = Path(cache._dir)  # type: ignore[attr-defined]
         directory.mkdir(parents=True, exist_ok=True)
         with open(directory / ".throttle.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)

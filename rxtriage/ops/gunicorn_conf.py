@@ -13,7 +13,7 @@ import os
 import shutil
 from typing import Any
 
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(h)s %(p)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -56,8 +57,6 @@ class ChunkedBodyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not request.META.get("CONTENT_LENGTH"):
-            try:
+            with contextlib.suppress(RequestDataTooBig):
                 request.META["CONTENT_LENGTH"] = str(len(request.body))
-            except RequestDataTooBig:
-                pass
         return self.get_response(request)
