@@ -2,7 +2,7 @@
 
 50 connections each send the headers of a triage POST with ``Content-Length: 1000`` and half the body,
 then nothing, and are held open (no token needed: the body comes before authentication).  Meanwhile
-one client sends ``/healthz`` probes and triage POSTs, one at a time.
+one client sends ``/healthz`` probes and triage POSTs, one at a time (after a warm-up that is not counted).
 
 Passes when every probe and POST answered (no 5xx, no time-out) with a p99 under 200 ms, and the 50
 slow connections were still held open by the server when the measurement ended (the drill did not pass
@@ -46,6 +46,7 @@ WORKERS = 3
 DECLARED_LENGTH = 1000
 P99_BOUND_MS = 200.0
 PROBE_TIMEOUT = 5.0
+WARM_UP = 40
 
 
 @contextlib.contextmanager
@@ -101,7 +102,9 @@ def probes(token: str) -> Any:
 
 
 def measure(port: int, token: str, requests: int) -> dict[str, Any]:
-    """Probes while 50 slow connections are held: the figures and the verdict's inputs."""
+    """Probes while 50 slow connections are held: the figures and the verdict's inputs.  A warm-up
+    (not counted) first, so that every worker has served a request and filled its caches."""
+    run_load(port, probes(token), clients=4, max_requests=WARM_UP, max_seconds=30, timeout=PROBE_TIMEOUT)
     with slow_connections(port) as held:
         load = run_load(
             port, probes(token), clients=1, max_requests=requests, max_seconds=30, timeout=PROBE_TIMEOUT

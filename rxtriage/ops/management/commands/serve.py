@@ -17,6 +17,7 @@ all; see ``rxtriage.ops.gunicorn_conf`` for the hooks and the access log format.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import socket
 import sys
@@ -126,8 +127,10 @@ class Command(BaseCommand):
             raise CommandError("--port must be between 1 and 65535")
         if workers < 1:
             raise CommandError("--workers must be at least 1")
-        if not _gunicorn_importable():
+        if not _importable("gunicorn"):
             raise CommandError("gunicorn is not installed (pip install gunicorn)")
+        if options["worker_class"] == "uvicorn" and not _importable("uvicorn_worker"):
+            raise CommandError("--worker-class uvicorn needs uvicorn-worker (pip install uvicorn-worker)")
         sock = listening_socket(host=host, port=port)
         ensure_ready(verbosity=0)
         metrics_dir, owned = metrics_dir_prepare()
@@ -146,9 +149,5 @@ class Command(BaseCommand):
         os.execv(sys.executable, argv)
 
 
-def _gunicorn_importable() -> bool:
-    try:
-        import gunicorn  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
