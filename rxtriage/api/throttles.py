@@ -8,7 +8,8 @@ workers cannot both take the last slot.
 
 Cache keys carry a keyed hash of the user id, never the id itself.  A failing throttle cache (Redis
 down or hung) fails open, with a warning at most once a minute: throttling protects the service, it
-must never take it down.
+must never take it down.  After a failure the process leaves the store alone for ``RETRY_AFTER``
+seconds, so a hung Redis costs one socket timeout per process every few seconds, not one per request.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ LOCK_TTL = 2.0
 LOCK_WAIT = 1.0
 LOCK_POLL = 0.002
 WARNING_INTERVAL = 60.0
+RETRY_AFTER = 5.0
 
 
 def _opaque(value: str) -> str:
@@ -72,6 +74,7 @@ class UserRateThrottle(throttling.UserRateThrottle):
     cache = caches["throttle"]
     rate: str | None = None  # None: DEFAULT_THROTTLE_RATES["user"]; tests may set e.g. "2/min"
     _last_warning = 0.0
+    _down_until = 0.0  # monotonic time until which the store is left alone after a failure
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if request.user and request.user.is_authenticated:
@@ -84,18 +87,19 @@ class UserRateThrottle(throttling.UserRateThrottle):
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
-        if key is None:
+        if key is None or time.monotonic() < UserRateThrottle._down_until:
             return True
         try:
             with throttle_lock(cache=self.cache, key=key):
                 return super().allow_request(request, view)
         except Exception as exc:  # the cache is down or the lock unobtainable: let the request through
-            self._warn(exc)
+            self._failed(exc)
             return True
 
-    @classmethod
-    def _warn(cls, exc: Exception) -> None:
+    @staticmethod
+    def _failed(exc: Exception) -> None:
         now = time.monotonic()
-        if now - cls._last_warning >= WARNING_INTERVAL:
-            cls._last_warning = now
+        UserRateThrottle._down_until = now + RETRY_AFTER
+        if now - UserRateThrottle._last_warning >= WARNING_INTERVAL:
+            UserRateThrottle._last_warning = now
             logger.warning("throttle cache unavailable (%s): failing open", type(exc).__name__)

@@ -69,11 +69,23 @@ def test_a_dead_redis_throttle_store_fails_open_with_a_warning(
         "redis://127.0.0.1:1/0",
         {"OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.05, "SOCKET_TIMEOUT": 0.05}},
     )
+    attempts: list[str] = []
+    real_lock = dead.lock
+    monkeypatch.setattr(dead, "lock", lambda key, **kw: attempts.append(key) or real_lock(key, **kw))
     monkeypatch.setattr(UserRateThrottle, "cache", dead)
     monkeypatch.setattr(UserRateThrottle, "rate", "1/min")
     monkeypatch.setattr(UserRateThrottle, "_last_warning", 0.0)
+    monkeypatch.setattr(UserRateThrottle, "_down_until", 0.0)
     with caplog.at_level(logging.WARNING, logger="rxtriage.api.throttles"):
         statuses = [patient.get(LIST).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
-    assert "throttle cache unavailable" in caplog.text
     assert caplog.text.count("throttle cache unavailable") == 1  # once a minute, not once a request
+    assert len(attempts) == 1  # then left alone for a few seconds: a hung Redis costs one timeout
+
+
+def test_a_redis_that_comes_back_is_used_again_after_the_retry_delay(
+    patient: APIClient, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(UserRateThrottle, "rate", "1/min")
+    monkeypatch.setattr(UserRateThrottle, "_down_until", time.monotonic() - 1)
+    assert [patient.get(LIST).status_code for _ in range(2)] == [200, 429]
