@@ -11,7 +11,9 @@ import re
 import socket
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -35,14 +37,43 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def _admin(url: str, *statements: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _server_database() -> Iterator[str | None]:
+    """On PostgreSQL, a database of the server's own beside the suite's (dropped afterwards); on the
+    embedded default None (the server's SQLite file lives in its data directory)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield None
+        return
+    name = urlsplit(url).path.lstrip("/") + "_serve"
+    _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     data_dir = tmp_path_factory.mktemp("serve-data")
-    app = AppServer(_env(data_dir), data_dir, workers=WORKERS, name="serve").start()
-    try:
-        yield app
-    finally:
-        app.stop()
+    with _server_database() as database_url:
+        env = _env(data_dir)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        app = AppServer(env, data_dir, workers=WORKERS, name="serve").start()
+        try:
+            yield app
+        finally:
+            app.stop()
 
 
 @pytest.fixture(scope="module")
