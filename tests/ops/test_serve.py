@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from drills.slow_clients import slow_connections, still_open
 pytestmark = pytest.mark.slow
 
 WORKERS = 3
+BODY_TIMEOUT = 8  # seconds the server waits for a body (``serve --timeout``)
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -69,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         env = _env(data_dir)
         if database_url:
             env["DATABASE_URL"] = database_url
-        app = AppServer(env, data_dir, workers=WORKERS, name="serve").start()
+        app = AppServer(env, data_dir, WORKERS, "serve", ["--timeout", str(BODY_TIMEOUT)]).start()
         try:
             yield app
         finally:
@@ -115,6 +117,27 @@ def test_health_and_a_triage_post_answer_while_slow_clients_hold_half_sent_bodie
         assert conn.getresponse().status == 201
         conn.close()
         assert still_open(held) == 20
+
+
+def test_a_body_that_stops_arriving_is_answered_408_after_the_timeout_not_500(server: AppServer) -> None:
+    with slow_connections(server.port, count=1) as (sock,):
+        sock.settimeout(BODY_TIMEOUT * 4)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), raw[:300]
+    assert json.loads(body)["error"]["code"] == "request_timeout"
+    assert '"POST /api/prescriptions/requests/ HTTP/1.1" 408' in server.log()
+
+
+def test_clients_that_hang_up_mid_body_are_logged_499_never_500(server: AppServer) -> None:
+    with slow_connections(server.port, count=5):
+        pass  # closed by the client, half-way through the body
+    time.sleep(1)
+    log = server.log()
+    assert log.count('"POST /api/prescriptions/requests/ HTTP/1.1" 499') >= 5
+    assert '"POST /api/prescriptions/requests/ HTTP/1.1" 500' not in log
 
 
 def test_a_chunked_body_is_read_not_treated_as_empty(server: AppServer, token: str) -> None:
