@@ -69,9 +69,11 @@ def test_a_dead_redis_throttle_store_fails_open_with_a_warning(
         "redis://127.0.0.1:1/0",
         {"OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.05, "SOCKET_TIMEOUT": 0.05}},
     )
-    attempts: list[str] = []
-    real_lock = dead.lock
-    monkeypatch.setattr(dead, "lock", lambda key, **kw: attempts.append(key) or real_lock(key, **kw))
+    attempts: list[bool] = []
+    real_get_client = dead.client.get_client
+    monkeypatch.setattr(
+        dead.client, "get_client", lambda **kw: attempts.append(True) or real_get_client(**kw)
+    )
     monkeypatch.setattr(UserRateThrottle, "cache", dead)
     monkeypatch.setattr(UserRateThrottle, "rate", "1/min")
     monkeypatch.setattr(UserRateThrottle, "_last_warning", 0.0)

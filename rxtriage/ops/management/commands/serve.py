@@ -32,9 +32,10 @@ from rxtriage.bootstrap import ensure_ready
 MAX_DEFAULT_WORKERS = 12
 LISTEN_BACKLOG = 2048
 #: ``--worker-class`` choices: the default, and the set-ups measured against it.
+ASGI_APP = "rxtriage.asgi:application"
 WORKER_CLASSES = {
-    "asgi": ("asgi", "rxtriage.asgi:application"),
-    "uvicorn": ("uvicorn_worker.UvicornWorker", "rxtriage.asgi:application"),
+    "asgi": ("asgi", ASGI_APP),
+    "uvicorn": ("uvicorn_worker.UvicornWorker", ASGI_APP),
     "gthread": ("gthread", "rxtriage.wsgi:application"),
     "sync": ("sync", "rxtriage.wsgi:application"),
 }
@@ -137,6 +138,11 @@ class Command(BaseCommand):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         os.environ["RXTRIAGE_METRICS_DIR_OWNED"] = "1" if owned else "0"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rxtriage.settings")
+        if WORKER_CLASSES[options["worker_class"]][1] == ASGI_APP:
+            # Django runs each ASGI request's view code in a thread of its own: a connection kept open
+            # after the request (CONN_MAX_AGE > 0) would stay with a thread that is gone, and
+            # PostgreSQL would run out of connection slots.  One connection per request instead.
+            os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
         argv = gunicorn_argv(
             bind=f"fd://{sock.fileno()}",
             workers=workers,
