@@ -65,7 +65,9 @@ ACTIONS = {"tokens": _tokens, "reschedule": _reschedule, "requests": _requests}
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in ACTIONS:
-        print(f"usage: python -m drills.agent {{{'|'.join(ACTIONS)}}} < payload.json", file=sys.stderr)
+        print(
+            f"usage: python -m drills.agent {{{'|'.join(ACTIONS)}}} < payload.json", file=sys.stderr
+        )
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rxtriage.settings")
     import django
