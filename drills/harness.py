@@ -32,6 +32,7 @@ from typing import Any, Protocol
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 __all__ = [
+    "NEW_CONNECTION",
     "AppServer",
     "HungListener",
     "LoadResult",
@@ -472,6 +473,11 @@ def http_call(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+#: A request on a connection of its own: the server's workers keep connections alive, so a drill that
+#: must reach every worker (each connection goes to whichever worker accepts it) sends this header.
+NEW_CONNECTION = {"Connection": "close"}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ view runs, so a client that sends half a body holds a coroutine, not a worker (s
 docs/reliability.md, "Slow clients").  The server stops waiting for a body after ``--timeout`` seconds
 and tells the application the client is gone; Django then gives up without a response, which the
 server would send as a 500.  It is the client that failed, so it gets a 408 ``request_timeout`` instead
-(and when the client itself hung up, the access log says 499: ``rxtriage.ops.gunicorn_conf``).
+(and a client that hung up before any answer is logged 499, not 500: ``rxtriage.ops.gunicorn_conf``).
 """
 
 from __future__ import annotations
@@ -41,14 +41,15 @@ async def application(scope: dict[str, Any], receive: Receive, send: Send) -> No
         await django_application(scope, receive, send)
         return
     CLIENT_GONE.set(False)
-    state = {"body_done": False, "cut_off": False, "started": False}
+    state = {"body_done": False, "cut_off": False, "gone": False, "started": False}
 
     async def tracked_receive() -> dict[str, Any]:
         message = await receive()
         if message["type"] == "http.request" and not message.get("more_body", False):
             state["body_done"] = True
-        elif message["type"] == "http.disconnect" and not state["body_done"]:
-            state["cut_off"] = True
+        elif message["type"] == "http.disconnect" and not state["started"]:
+            state["gone"] = True  # before any answer: the client hung up, or its body stopped coming
+            state["cut_off"] = not state["body_done"]
         return message
 
     async def tracked_send(message: Mapping[str, Any]) -> None:
@@ -57,8 +58,9 @@ async def application(scope: dict[str, Any], receive: Receive, send: Send) -> No
         await send(message)
 
     await django_application(scope, tracked_receive, tracked_send)
+    if state["gone"] and not state["started"]:
+        CLIENT_GONE.set(True)  # read by the access logger: no answer reached anyone, so 499, not 500
     if state["cut_off"] and not state["started"]:
-        CLIENT_GONE.set(True)  # read by the access logger if the 408 below finds nobody to send it to
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(REQUEST_TIMEOUT_BODY)).encode()),

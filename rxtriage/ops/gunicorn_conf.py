@@ -3,9 +3,9 @@
 * The access log writes the method, the path without its query string (names typed into
   ``/api/drugs/resolve/?name=`` and ``/api/drugs/search/?q=`` never reach it), the status, the size and
   the time in milliseconds; no referrer (it carries query strings too) and no user agent.
-* A request whose client hung up before its body was whole gets no answer (nobody is there to read
-  it); gunicorn would log it as a 500 that was never sent.  It is logged as 499, nginx's "client
-  closed request" (``rxtriage.asgi`` marks such requests).
+* A request whose client hung up before it was answered (mid-body, or while it waited in the listen
+  queue) gets no answer: nobody is there to read it; gunicorn would log a 500 that was never sent.
+  It is logged as 499, nginx's "client closed request" (``rxtriage.asgi`` marks such requests).
 * prometheus_client's multiprocess mode: a worker that exits has its live gauges marked dead, and the
   metrics directory that ``serve`` created is removed when gunicorn stops.
 """
@@ -19,13 +19,13 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-#: Set by ``rxtriage.asgi`` for the request being served: its client went away before the body was whole.
+#: Set by ``rxtriage.asgi`` for the request being served: its client went away before any answer.
 CLIENT_GONE: ContextVar[bool] = ContextVar("rxtriage_client_gone", default=False)
 CLIENT_CLOSED_REQUEST = 499
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger; a request whose client hung up mid-body is logged 499, not an unsent 500."""
+    """gunicorn's logger; a request whose client hung up unanswered is logged 499, not an unsent 500."""
 
     def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
         if CLIENT_GONE.get() and str(resp.status).split(" ")[0] == "500" and not resp.sent:
