@@ -10,7 +10,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from drills.harness import LOOPBACK, AppServer, rxtriage_argv
+from drills.harness import LOOPBACK, AppServer, rxtriage_argv, wait_until
 from drills.slow_clients import slow_connections, still_open
 
 pytestmark = pytest.mark.slow
@@ -128,13 +127,15 @@ def test_a_body_that_stops_arriving_is_answered_408_after_the_timeout_not_500(se
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 "), raw[:300]
     assert json.loads(body)["error"]["code"] == "request_timeout"
-    assert '"POST /api/prescriptions/requests/ HTTP/1.1" 408' in server.log()
+    assert (
+        wait_until(lambda: '"POST /api/prescriptions/requests/ HTTP/1.1" 408' in server.log(), 10) is not None
+    )
 
 
 def test_clients_that_hang_up_mid_body_are_logged_499_never_500(server: AppServer) -> None:
     with slow_connections(server.port, count=5):
         pass  # closed by the client, half-way through the body
-    time.sleep(1)
+    wait_until(lambda: server.log().count('"POST /api/prescriptions/requests/ HTTP/1.1" 499') >= 5, 10)
     log = server.log()
     assert log.count('"POST /api/prescriptions/requests/ HTTP/1.1" 499') >= 5
     assert '"POST /api/prescriptions/requests/ HTTP/1.1" 500' not in log
@@ -158,13 +159,17 @@ def test_a_chunked_body_is_read_not_treated_as_empty(server: AppServer, token: s
 
 
 def test_the_access_log_writes_paths_without_query_strings(server: AppServer, token: str) -> None:
+    healthz_line = '"GET /healthz HTTP/1.1" 200'
+    healthz_before = server.log().count(healthz_line)
     conn = http.client.HTTPConnection(LOOPBACK, server.port, timeout=10)
     conn.request("GET", "/api/drugs/search/?q=zebraquerymarker", headers={"Authorization": f"Bearer {token}"})
     assert conn.getresponse().status == 200
     conn.close()
     assert _get(server.port, "/healthz?name=zebranamemarker")[0] == 200
+    # the access log is written just after each response: wait for both lines
+    assert wait_until(lambda: server.log().count(healthz_line) > healthz_before, timeout=10) is not None
+    assert wait_until(lambda: '"GET /api/drugs/search/ HTTP/1.1" 200' in server.log(), timeout=10) is not None
     log = server.log()
-    assert '"GET /api/drugs/search/ HTTP/1.1" 200' in log
     assert "zebraquerymarker" not in log and "zebranamemarker" not in log
 
 
