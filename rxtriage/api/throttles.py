@@ -12,7 +12,7 @@ Cache keys carry a keyed hash of the user id, never the id itself; the values ar
 failing throttle store (Redis down or hung) fails open, with a warning at most once a minute:
 throttling protects the service, it must never take it down.  After a failure the process leaves the
 store alone for ``RETRY_AFTER`` seconds, so a hung Redis costs one socket timeout per process every
-few seconds, not one per request.
+30 seconds (throttling is off meanwhile), not one per request.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = ["SLIDING_WINDOW_LUA", "UserRateThrottle", "throttle_lock"]
 logger = logging.getLogger(__name__)
 
 WARNING_INTERVAL = 60.0
-RETRY_AFTER = 5.0
+RETRY_AFTER = 30.0
 
 
 def _opaque(value: str) -> str:
