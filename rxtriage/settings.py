@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rxtriage.formulary",
     "rxtriage.lookup",
+    "rxtriage.curation",
     "rxtriage.triage",
     "rxtriage.api",
     "rxtriage.ops",
