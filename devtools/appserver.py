@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from devtools.load import http_call
@@ -42,8 +43,10 @@ class AppServer:
         workdir: Path | None = None,
         name: str = "app",
         access_log: bool = True,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.env = env
+        self.extra_args = list(extra_args)  # more ``rxtriage serve`` options, e.g. ``--worker-class``
         self.access_log = access_log
         self.workers = workers
         self.port = free_port()
@@ -61,7 +64,7 @@ class AppServer:
 
     def start(self, timeout: float = 90.0) -> AppServer:
         argv = [*rxtriage_argv(), "serve", "--host", LOOPBACK, "--port", str(self.port)]
-        argv += ["--workers", str(self.workers)]
+        argv += ["--workers", str(self.workers), *self.extra_args]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 argv,

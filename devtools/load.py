@@ -60,6 +60,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+#: A request on a connection of its own: the server's workers keep connections alive, so a drill that
+#: must reach every worker (each connection goes to whichever worker accepts it) sends this header.
+NEW_CONNECTION = {"Connection": "close"}
+
+
 @dataclass(frozen=True)
 class Request:
     """One request of a load: method, path, JSON body (or None), headers, and a label."""

@@ -5,7 +5,8 @@ token, a patient, another patient, a pharmacist and a doctor.  The expected stat
 the contract (docs/architecture.md section 7; the same table as tests/api/test_api_matrix.py): bad or missing
 tokens are 401 (``not_authenticated`` without a token, ``authentication_failed`` otherwise), another
 patient's request is a 404, only pharmacists and doctors review (403 otherwise), and the API's own
-schema and docs need a token too.  Health, readiness and metrics are public and hold no patient data.
+schema needs a token too.  Health, readiness, metrics and the docs page (Swagger UI, which fetches the
+schema with the token its user enters) are public and hold no patient data.
 
 Beyond the cells: nothing is stored for a refused caller, and no list shows another patient's request.
 """
@@ -59,7 +60,7 @@ ENDPOINTS: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("open a drug", "GET", "/api/drugs/{drug}/", None, _everyone(200)),
     ("unknown API path", "GET", "/api/nothing-here/", None, dict.fromkeys(CALLERS, 404)),
     ("OpenAPI schema", "GET", "/api/schema/", None, _everyone(200)),
-    ("API docs", "GET", "/api/docs/", None, _everyone(200)),
+    ("API docs (public page, no data)", "GET", "/api/docs/", None, _public()),
     ("health (public)", "GET", "/healthz", None, _public()),
     ("readiness (public)", "GET", "/readyz", None, _public()),
     ("metrics (public)", "GET", "/metrics", None, _public()),

@@ -78,9 +78,9 @@ class DrillContext:
     def redis(self, port: int | None = None) -> RedisServer:
         return RedisServer(self.workdir, port=port).start()
 
-    def app(self, env: dict[str, str], workers: int, name: str) -> AppServer:
-        self.log(f"starting rxtriage serve with {workers} workers ({name})")
-        return AppServer(env, workdir=self.workdir, workers=workers, name=name).start()
+    def app(self, env: dict[str, str], workers: int, name: str, *extra_args: str) -> AppServer:
+        self.log(f"starting rxtriage serve with {workers} workers ({name}) {' '.join(extra_args)}".rstrip())
+        return AppServer(env, workdir=self.workdir, workers=workers, name=name, extra_args=extra_args).start()
 
     def close(self) -> None:
         if self._cluster is not None:

@@ -15,7 +15,7 @@ import re
 import time
 from typing import Any
 
-from devtools.load import Request, background_load, bearer, http_call, run_load, summarize
+from devtools.load import NEW_CONNECTION, Request, background_load, bearer, http_call, run_load, summarize
 from drills.context import DrillContext
 from drills.harness import run_agent
 from drills.workload import triage_body
@@ -41,15 +41,9 @@ def _enforced(info: tuple[str, bool] | None) -> bool:
     return info is not None and info[0] == "doctor" and info[1]
 
 
-def _workers_seen(port: int, scrapes: int = 30) -> int:
-    """Distinct worker processes that answered /metrics (by their process start time)."""
-    starts = set()
-    for _ in range(scrapes):
-        status, text = http_call(port, "GET", "/metrics")
-        found = re.search(r"^process_start_time_seconds (\S+)$", str(text), re.MULTILINE)
-        if status == 200 and found:
-            starts.add(found.group(1))
-    return len(starts)
+def _workers_seen(log: str) -> int:
+    """Distinct worker processes that answered a triage POST (process ids in the access log)."""
+    return len(set(re.findall(r'<(\d+)> "POST /api/prescriptions/requests/ ', log)))
 
 
 def run(ctx: DrillContext) -> dict[str, Any]:
@@ -59,7 +53,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
     app = ctx.app(env, WORKERS, NAME)
     try:
         token = run_agent(env, "tokens", {"users": [{"username": "drill-fc", "role": "patient"}]})["tokens"]
-        req = Request("POST", "/api/prescriptions/requests/", triage_body([TYPED]), bearer(token["drill-fc"]))
+        headers = {**bearer(token["drill-fc"]), **NEW_CONNECTION}  # reach every worker
+        req = Request("POST", "/api/prescriptions/requests/", triage_body([TYPED]), headers)
         run_load(app.port, lambda c, i: req, clients=CLIENTS, max_requests=60, max_seconds=5)  # warm L1, L2
         options = {"clients": CLIENTS, "max_requests": 1_000_000, "pause": 0.01, "inspect": _decision}
         with background_load(app.port, lambda c, i: req, max_seconds=after_s + 30, **options) as out:
@@ -73,7 +68,7 @@ def run(ctx: DrillContext) -> dict[str, Any]:
             t = float(change["committed_at"])
             time.sleep(max(0.0, t + GRACE_S + after_s - time.time()))
         load = out[0]
-        workers_seen = _workers_seen(app.port)
+        workers_seen = _workers_seen(app.log())
         before = change["before"]
         run_agent(env, "reschedule", {"generic_name": DRUG, **before})
         restored = _decision(*_triage(app.port, req))

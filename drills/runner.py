@@ -27,12 +27,15 @@ from drills import (
     concurrency,
     formulary_change,
     fuzzing,
+    metrics_aggregation,
     postgres_down,
     privacy,
     redis_hung,
     redis_killed,
     redis_secure,
     replica,
+    slow_clients,
+    throttle_shared,
 )
 from drills.context import DrillContext
 from drills.harness import Missing
@@ -50,6 +53,9 @@ DRILLS: tuple[ModuleType, ...] = (
     privacy,
     redis_secure,
     replica,
+    slow_clients,
+    throttle_shared,
+    metrics_aggregation,
 )
 
 

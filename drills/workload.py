@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from devtools.load import Request, bearer
+from devtools.load import NEW_CONNECTION, Request, bearer
 
 __all__ = ["EXACT_NAMES", "lookup_mix", "triage_body"]
 
@@ -35,8 +35,9 @@ def triage_body(names: list[str], symptoms: str = "mild headache since yesterday
 
 
 def lookup_mix(token: str, triage_every: int = 4) -> Callable[[int, int], Request]:
-    """Resolve two names per request; every ``triage_every``-th request is a full triage POST."""
-    headers = bearer(token)
+    """Resolve two names per request; every ``triage_every``-th request is a full triage POST.  Each on
+    a new connection, so the load reaches every worker."""
+    headers = {**bearer(token), **NEW_CONNECTION}
 
     def make(client: int, i: int) -> Request:
         a = EXACT_NAMES[(client * 7 + i) % len(EXACT_NAMES)]

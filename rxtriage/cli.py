@@ -35,9 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rxtriage.settings")
     import django
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # e.g. RXTRIAGE_ENV=production without its settings: one line
+        sys.stderr.write(f"rxtriage: {exc}\n")
+        sys.exit(2)
     command = argv[1] if len(argv) > 1 else "help"
     if settings.EMBEDDED_DATABASE and command not in _NO_BOOTSTRAP:
         from rxtriage.bootstrap import ensure_ready

@@ -11,7 +11,15 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-__all__ = ["env_bool", "env_float", "env_int", "env_list", "proxy_ssl_header", "redis_cache"]
+__all__ = [
+    "env_bool",
+    "env_float",
+    "env_int",
+    "env_list",
+    "proxy_ssl_header",
+    "redis_cache",
+    "throttle_redis_cache",
+]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -105,6 +113,18 @@ def redis_cache(
         "OPTIONS": options,
         "KEY_FUNCTION": "rxtriage.config.raw_key",
     }
+
+
+def throttle_redis_cache(
+    url: str, connect_timeout: float, socket_timeout: float, *, password: str = "", ca_cert: str = ""
+) -> dict[str, Any]:
+    """The throttle's cache on the same Redis (same AUTH and TLS): Django's key format under its own
+    prefix (the values are DRF's request-time lists, small and free of patient data)."""
+    config = redis_cache(url, connect_timeout, socket_timeout, password=password, ca_cert=ca_cert)
+    del config["KEY_FUNCTION"]
+    config["KEY_PREFIX"] = "rxtriage:throttle"
+    config["OPTIONS"] = {**config["OPTIONS"], "SERIALIZER": "django_redis.serializers.json.JSONSerializer"}
+    return config
 
 
 def raw_key(key: str, key_prefix: str, version: int) -> str:

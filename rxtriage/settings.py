@@ -16,7 +16,16 @@ import dj_database_url
 import platformdirs
 from django.core.exceptions import ImproperlyConfigured
 
-from rxtriage.config import env_bool, env_float, env_int, env_list, proxy_ssl_header, redis_cache
+from rxtriage.api.swagger_ui import SWAGGER_UI_SETTINGS_JS
+from rxtriage.config import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    proxy_ssl_header,
+    redis_cache,
+    throttle_redis_cache,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -62,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "axes",
+    "drf_spectacular_sidecar",
     "rxtriage.formulary",
     "rxtriage.lookup",
     "rxtriage.curation",
@@ -72,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "rxtriage.ops.middleware.MetricsMiddleware",
+    "rxtriage.ops.middleware.ChunkedBodyMiddleware",
     "rxtriage.api.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,12 +165,21 @@ REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.05)
 REDIS_PASSWORD = os.environ.get("REDIS_PASSWORD", "")
 REDIS_CA_CERT = os.environ.get("REDIS_CA_CERT", "").strip()
 _LOCAL = "django.core.cache.backends.locmem.LocMemCache"
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-default"},
-    "throttle": {"BACKEND": _LOCAL, "LOCATION": "rxtriage-throttle"},
+    # Throttle counters must be shared by every worker of the server: a file cache in the data
+    # directory (all the server's processes see it) unless Redis is configured.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "throttle"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 if REDIS_URL:
     CACHES["drugs"] = redis_cache(
+        REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, password=REDIS_PASSWORD, ca_cert=REDIS_CA_CERT
+    )
+    CACHES["throttle"] = throttle_redis_cache(
         REDIS_URL, REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, password=REDIS_PASSWORD, ca_cert=REDIS_CA_CERT
     )
 
@@ -243,6 +263,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "rxtriage.api.openapi.closed_request_bodies",
     ],
+    # Swagger UI and Redoc from the installed package (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": SWAGGER_UI_SETTINGS_JS,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # Formulary reads (/api/drugs/...): Cache-Control max-age of their ETag-validated answers (seconds).
@@ -260,14 +285,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ["RXTRIAGE_STATIC_ROOT"]) if os.environ.get("RXTRIAGE_STATIC_ROOT") else None
 WHITENOISE_USE_FINDERS = env_bool("RXTRIAGE_STATIC_FROM_APPS", default=True)
 
-# --- Logging: patient data (symptoms, user ids) is never logged at INFO ----------------------------------
+# --- Logging: patient data (symptoms, user ids, typed names) is never logged at INFO --------------------
+# The access log (gunicorn, rxtriage/ops/gunicorn_conf.py) writes paths without query strings.  Django
+# logs 4xx responses at WARNING: ClientErrorsAtInfo lowers them to INFO; server errors stay at ERROR.
+LOG_LEVEL = os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_at_info": {"()": "rxtriage.ops.logfilters.ClientErrorsAtInfo"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RXTRIAGE_LOG_LEVEL", "WARNING")},
-    "loggers": {"rxtriage": {"level": os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO"), "propagate": True}},
+    "loggers": {
+        "rxtriage": {"level": LOG_LEVEL, "propagate": True},
+        "django.request": {"level": LOG_LEVEL, "filters": ["client_errors_at_info"], "propagate": True},
+    },
 }
 
 # --- HTTP security ----------------------------------------------------------------------------------------

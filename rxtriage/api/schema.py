@@ -1,7 +1,9 @@
 """OpenAPI extensions: the Bearer-token security scheme, and the schema views.
 
-Like every endpoint but health, the schema and its Swagger UI need a Bearer token (design.md section
-7); ``RXTRIAGE_PUBLIC_SCHEMA=1`` opens them to anonymous readers.
+Like every endpoint but health, the schema needs a Bearer token; ``RXTRIAGE_PUBLIC_SCHEMA=1`` opens it
+to anonymous readers.  The Swagger UI page at ``/api/docs/`` is public: it holds no data, its assets
+come from the package (drf-spectacular-sidecar, no CDN), and it fetches the schema with the token the
+user enters through its Authorize button (see ``rxtriage.api.swagger_ui``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class SchemaView(SpectacularAPIView):
 
 
 class SwaggerView(SpectacularSwaggerView):
-    """Swagger UI over the schema."""
+    """Swagger UI over the schema: a public page that holds no data."""
 
-    permission_classes = [SchemaPermission]
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    def _get_schema_auth_names(self) -> list[str]:
+        """The schemes whose credentials the page adds to its schema request."""
+        return [] if settings.RXTRIAGE_PUBLIC_SCHEMA else [BearerTokenScheme.name]

@@ -1,15 +1,35 @@
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from rxtriage.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
+__all__ = ["KNOWN_METHODS", "ChunkedBodyMiddleware", "MetricsMiddleware", "method_label", "route_label"]
+
+#: Methods counted under their own name; any other (a client can send any token) is "other".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str | None) -> str:
+    """The request's method if it is a known one, else ``other``: clients cannot mint series."""
+    return method if method in KNOWN_METHODS else "other"
+
+
+def route_label(request: HttpRequest) -> str:
+    """The resolved URL pattern's name (never the raw path: no ids in labels), else ``unmatched``."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.url_name:
+        return "unmatched"
+    return str(match.view_name)
+
 
 class MetricsMiddleware:
-    """Count requests by status and time them by route name (never by raw path: no ids in labels)."""
+    """Count requests by method and status and time them by route, with bounded label values."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -17,8 +37,26 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         start = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        view = match.view_name if match and match.view_name else "unmatched"
-        HTTP_LATENCY.labels(view=view).observe(time.perf_counter() - start)
-        HTTP_REQUESTS.labels(method=request.method, status=str(response.status_code)).inc()
+        HTTP_LATENCY.labels(view=route_label(request)).observe(time.perf_counter() - start)
+        HTTP_REQUESTS.labels(method=method_label(request.method), status=str(response.status_code)).inc()
         return response
+
+
+class ChunkedBodyMiddleware:
+    """Declare the length of a body sent with ``Transfer-Encoding: chunked``.
+
+    Under ASGI Django has the whole body before a view runs, but such a request carries no
+    ``Content-Length`` and DRF reads a body only when ``CONTENT_LENGTH`` announces one: without this, a
+    chunked JSON body would be parsed as empty.  A body over Django's in-memory limit is left alone (the
+    API guard answers 413).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH"):
+            with contextlib.suppress(RequestDataTooBig):
+                request.META["CONTENT_LENGTH"] = str(len(request.body))
+        return self.get_response(request)

@@ -26,8 +26,15 @@ BENIGN = {
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_cache() -> None:
-    """Each test starts with empty throttle counters."""
-    caches["throttle"].clear()
+    """Each test starts with empty throttle counters (on Redis only the throttle's keys: never FLUSHDB)."""
+    from rxtriage.api.throttles import UserRateThrottle
+
+    UserRateThrottle._down_until = 0.0  # a failure injected by an earlier test is forgotten
+    cache = caches["throttle"]
+    if callable(getattr(cache, "delete_pattern", None)):
+        cache.delete_pattern("*")  # type: ignore[attr-defined]
+    else:
+        cache.clear()
 
 
 def bearer(token: str) -> APIClient:

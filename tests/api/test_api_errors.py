@@ -126,13 +126,17 @@ def test_a_failing_throttle_cache_fails_open(patient: APIClient, monkeypatch: An
     assert patient.get(LIST).status_code == 200
 
 
-def test_throttle_keys_hold_no_user_id(patient: APIClient) -> None:
-    from django.core.cache import caches
+def test_throttle_keys_hold_no_user_id(patient: APIClient, monkeypatch: Any) -> None:
+    keys: list[str] = []
+    original = UserRateThrottle.get_cache_key
+    def recorded_key(self: Any, request: Any, view: Any) -> Any:
+        keys.append(original(self, request, view))
+        return keys[-1]
 
-    patient.get(LIST)
-    keys = list(caches["throttle"]._cache.keys())  # type: ignore[attr-defined]
+    monkeypatch.setattr(UserRateThrottle, "get_cache_key", recorded_key)
+    assert patient.get(LIST).status_code == 200
     assert keys
-    assert all(f"_{patient.user.pk}" not in key for key in keys)  # type: ignore[attr-defined]
+    assert all(not key.endswith(f"_{patient.user.pk}") and "user:" not in key for key in keys)  # type: ignore[attr-defined]
 
 
 def test_health_needs_no_token_and_non_api_paths_are_untouched(anonymous: APIClient, db: Any) -> None:

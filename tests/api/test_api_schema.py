@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -9,13 +10,34 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 
-def test_the_schema_and_docs_need_a_token_like_every_endpoint_but_health(
+def test_the_schema_needs_a_token_like_every_endpoint_but_health(anonymous: APIClient, db: Any) -> None:
+    response = anonymous.get("/api/schema/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_the_docs_page_is_public_and_fetches_the_schema_with_the_token_its_user_enters(
     anonymous: APIClient, db: Any
 ) -> None:
-    for path in ("/api/schema/", "/api/docs/"):
-        response = anonymous.get(path)
-        assert response.status_code == 401
-        assert response.json()["error"]["code"] == "not_authenticated"
+    response = anonymous.get("/api/docs/", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r'const schemaAuthNames = \[\s*"bearerAuth"\s*\]', page)
+    assert "persistAuthorization: true" in page
+    assert "securitySchemes: {bearerAuth:" in page  # the Authorize button while the schema is refused
+
+
+def test_the_docs_page_references_only_assets_served_from_the_package(anonymous: APIClient, db: Any) -> None:
+    from django.test import Client
+
+    page = anonymous.get("/api/docs/").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) >= 3
+    assert all(a.startswith("/static/drf_spectacular_sidecar/") for a in assets), assets
+    assert "http://" not in page and "https://" not in page
+    for asset in assets:
+        response = Client().get(asset)
+        assert response.status_code == 200, asset
 
 
 def test_a_setting_opens_the_schema_to_anonymous_readers(
