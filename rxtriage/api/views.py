@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from rxtriage.api import serializers as s
 from rxtriage.api.errors import AlreadyReviewed
 from rxtriage.api.limits import MAX_PAGE_SIZE, PAGE_SIZE
+from rxtriage.api.outputs import prescription_request_created_output
 from rxtriage.api.parsers import JSONParser
 from rxtriage.api.selectors import drug_get, drug_search
 from rxtriage.lookup.api import lookup_many, lookup_one
@@ -112,7 +113,7 @@ class PrescriptionRequestListCreateView(ApiView):
         obj = prescription_request_create(
             user=request.user, payload=dict(serializer.validated_data), raw=serializer.storable_raw()
         )
-        return Response(s.PrescriptionRequestCreatedSerializer(obj).data, status=status.HTTP_201_CREATED)
+        return Response(prescription_request_created_output(obj=obj), status=status.HTTP_201_CREATED)
 
 
 class PrescriptionRequestDetailView(ApiView):
