@@ -41,7 +41,9 @@ def _same(a: Any, b: Any) -> None:
 
 
 @pytest.mark.parametrize("body", BODIES, ids=range(len(BODIES)))
-def test_the_created_answer_is_what_the_declared_serializer_gives(body: dict[str, Any], patient: APIClient) -> None:
+def test_the_created_answer_is_what_the_declared_serializer_gives(
+    body: dict[str, Any], patient: APIClient
+) -> None:
     response = patient.post(URL, body, format="json")
     assert response.status_code == 201, response.content
     saved = PrescriptionRequest.objects.get(pk=response.json()["id"])
@@ -50,7 +52,9 @@ def test_the_created_answer_is_what_the_declared_serializer_gives(body: dict[str
 
 
 @pytest.mark.parametrize("body", BODIES, ids=range(len(BODIES)))
-def test_the_plain_function_gives_the_serializers_fields_in_their_order(body: dict[str, Any], patient: APIClient) -> None:
+def test_the_plain_function_gives_the_serializers_fields_in_their_order(
+    body: dict[str, Any], patient: APIClient
+) -> None:
     obj = prescription_request_create(user=patient.user, payload=body)  # type: ignore[attr-defined]
     _same(prescription_request_created_output(obj=obj), s.PrescriptionRequestCreatedSerializer(obj).data)
 
@@ -74,10 +78,26 @@ def test_missing_optional_keys_are_left_out_or_null_exactly_as_the_serializer_do
         "reasons": [{"code": "c", "message": "m"}, {"code": "d", "message": "n", "medication": "x"}],
         "red_flags": [],
         "medications": [
-            {"input": "x", "normalized": "x", "match": "generic", "score": 1, "confirm": 0, "drug": drug,
-             "candidates": [{"id": 7, "score": 1.0}]},  # fmt: skip
-            {"input": "y", "normalized": "y", "match": "none", "score": 0.0, "confirm": False,
-             "candidates": [], "note": None, "strength": "5mg", "form": None},  # fmt: skip
+            {
+                "input": "x",
+                "normalized": "x",
+                "match": "generic",
+                "score": 1,
+                "confirm": 0,
+                "drug": drug,
+                "candidates": [{"id": 7, "score": 1.0}],
+            },
+            {
+                "input": "y",
+                "normalized": "y",
+                "match": "none",
+                "score": 0.0,
+                "confirm": False,
+                "candidates": [],
+                "note": None,
+                "strength": "5mg",
+                "form": None,
+            },
         ],
     }
     _same(decision_output(decision), s.DecisionSerializer(decision).data)
