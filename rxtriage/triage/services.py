@@ -22,6 +22,7 @@ from rxtriage.triage.models import MedicationLine, PrescriptionRequest, ReviewDe
 from rxtriage.triage.rules import decide
 from rxtriage.triage.selectors import user_role
 from rxtriage.triage.types import Decision, TriageInput
+from rxtriage.triage.writes import prescription_request_insert
 
 __all__ = [
     "ReviewFinal",
@@ -131,22 +132,19 @@ def prescription_request_create(
     """
     request, results, decision = _triage(payload)
     items = list(payload.get("medications") or [])
-    with transaction.atomic():
-        obj = PrescriptionRequest.objects.create(
-            requester=user,
-            raw=dict(payload if raw is None else raw),
-            symptoms=request.symptoms,
-            duration=request.duration,
-            route=decision.route,
-            urgent=decision.urgent,
-            requires_doctor=decision.requires_doctor,
-            status=Status.PENDING,
-            decision=decision.as_dict(),
-        )
-        lines = [_line(i, item, result) for i, (item, result) in enumerate(zip(items, results, strict=True))]
-        for line in lines:
-            line.request = obj
-        MedicationLine.objects.bulk_create(lines)
+    obj = PrescriptionRequest(
+        requester=user,
+        raw=dict(payload if raw is None else raw),
+        symptoms=request.symptoms,
+        duration=request.duration,
+        route=decision.route,
+        urgent=decision.urgent,
+        requires_doctor=decision.requires_doctor,
+        status=Status.PENDING,
+        decision=decision.as_dict(),
+    )
+    lines = [_line(i, item, result) for i, (item, result) in enumerate(zip(items, results, strict=True))]
+    prescription_request_insert(obj=obj, lines=lines)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
     return obj
 
