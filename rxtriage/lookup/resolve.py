@@ -388,6 +388,30 @@ def _closest_not_medicine(keys: Sequence[str]) -> float:
     return best
 
 
+def _slips(query: str, name: str) -> int:
+    """Edits between a query and a name, spaces, word order and salt/ester words aside (as ``_typo_like``)."""
+    raw = int(OSA.distance(query.replace(" ", ""), name.replace(" ", "")))
+    if " " not in query:
+        return raw
+    salts = _salt_keys()
+    q_core = "".join(sorted(w for w in query.split() if w not in salts))
+    n_core = "".join(sorted(w for w in name.split() if w not in salts))
+    return min(raw, int(OSA.distance(q_core, n_core)))
+
+
+def _as_few_edits_from_another(
+    query: str, row: NameRow, others: Sequence[tuple[float, str, NameRow]]
+) -> bool:
+    """Another medicine is as few slips from the typed name as the best match: "ibruprofen" is one letter
+    from "ibuprofen" and one from a "bruprofen".  The scores may still differ (they favour a shared
+    start), but which one was meant is not for a score to decide: no pick, both offered.  The larger
+    the formulary, the likelier such a neighbour."""
+    best = _slips(query, row.name)
+    return any(
+        other.drug["id"] != row.drug["id"] and _slips(query, other.name) <= best for _, _, other in others
+    )
+
+
 def _lasa(best: str, others: Iterable[str]) -> bool:
     pairs = lasa_pairs()
     return any(frozenset((best, other)) in pairs for other in others if other != best)
@@ -417,7 +441,7 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
     if _closest_not_medicine(keys) >= score - NOT_MEDICINE_MARGIN:
         return _none("not_a_medicine", [], score)
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if runner_up >= score - TIE_MARGIN:
+    if runner_up >= score - TIE_MARGIN or _as_few_edits_from_another(key, row, ranked[1:]):
         return Resolution(
             match="fuzzy", score=score, confirm=True, drug=None, candidates=offered, note="ambiguous"
         )
