@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from typing import Any
 
 from bench.timing import summary
 
-__all__ = ["LoadResult", "Server", "load_run", "worker_peak_rss_mb"]
+__all__ = ["LoadResult", "Server", "load_combine", "load_run", "worker_peak_rss_mb"]
 
 
 def free_port() -> int:
@@ -296,13 +297,44 @@ def _wrk_load(
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors += int(non2xx.group(1)) if non2xx else 0
+    if not requests:  # wrk answered nothing usable (it printed zeros): an error, not a 0 ms latency
+        errors += 1
     latency = {
-        "p50_us": pct.get("50", 0.0) * 1000 if pct else None,
-        "p99_us": pct.get("99", 0.0) * 1000 if pct else None,
-        "mean_us": _wrk_ms(mean.group(1)) * 1000 if mean else None,
+        "p50_us": pct["50"] * 1000 if requests and "50" in pct else None,
+        "p99_us": pct["99"] * 1000 if requests and "99" in pct else None,
+        "mean_us": _wrk_ms(mean.group(1)) * 1000 if requests and mean else None,
     }
     return LoadResult(tool="wrk", connections=connections, seconds=duration, requests=requests, errors=errors,
                       status={}, latency=latency)  # fmt: skip
+
+
+def load_combine(slices: Sequence[LoadResult]) -> LoadResult:
+    """One result from slices of the same load taken in turns with another endpoint's (so both see the
+    same machine): requests and seconds add up; latency samples are pooled (Python generator) or, from
+    wrk, which reports percentiles only, each percentile is the median of the slices' ones."""
+    first = slices[0]
+    status: dict[str, int] = {}
+    for part in slices:
+        for code, n in part.status.items():
+            status[code] = status.get(code, 0) + n
+    combined = LoadResult(
+        tool=first.tool,
+        connections=first.connections,
+        seconds=sum(p.seconds for p in slices),
+        requests=sum(p.requests for p in slices),
+        errors=sum(p.errors for p in slices),
+        status=status,
+        samples_ns=[ns for p in slices for ns in p.samples_ns],
+    )
+    if any(p.latency is not None for p in slices):
+        measured = [
+            p.latency for p in slices if p.latency is not None and p.latency.get("p50_us") is not None
+        ]
+        combined.latency = {
+            key: (statistics.median(m[key] for m in measured) if measured else None)
+            for key in ("p50_us", "p99_us", "mean_us")
+        }
+    return combined
 
 
 def load_run(
