@@ -421,6 +421,15 @@ class Report:
             for conns, r in sorted(http["endpoints"].get(name, {}).items(), key=lambda kv: int(kv[0])):
                 out.append(f"    {path:<34}{conns:>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
                            f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+        ratios = []
+        for conns in sorted(http["endpoints"].get("triage", {}), key=int):
+            triage, ping = http["endpoints"]["triage"][conns], http["endpoints"].get("ping", {}).get(conns)
+            if ping and ping.get("rps") and triage.get("rps"):
+                ratios.append(f"{triage['rps'] / ping['rps']:.2f} at {conns} connections")
+        if ratios:
+            out.append(
+                "    triage req/s over ping req/s (the endpoints in alternating slices): " + ", ".join(ratios)
+            )
         if http.get("error"):
             out.append(f"    error: {http['error']}")
         return out
