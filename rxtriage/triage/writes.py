@@ -30,7 +30,7 @@ __all__ = ["prescription_request_insert"]
 @lru_cache(maxsize=4)
 def _fields(model: type[Model]) -> tuple[Field, ...]:
     """The columns an INSERT writes: every concrete field but the generated primary key."""
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)  # type: ignore[misc]
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 def _values(obj: Model, fields: Sequence[Field], connection: Any) -> list[Any]:
@@ -38,21 +38,21 @@ def _values(obj: Model, fields: Sequence[Field], connection: Any) -> list[Any]:
 
 
 @lru_cache(maxsize=32)
-def _statement(line_count: int, vendor: str) -> str:
+def _statement(line_count: int) -> str:
     """The one statement saving a request with ``line_count`` lines (PostgreSQL)."""
-    del vendor  # part of the cache key only
-    request_fields, line_fields = _fields(PrescriptionRequest), _fields(MedicationLine)
     quote = connections["default"].ops.quote_name
-    request_columns = ", ".join(quote(f.column) for f in request_fields)
-    request_id = MedicationLine._meta.get_field("request").column  # type: ignore[union-attr]
-    line_columns = ", ".join(quote(f.column) for f in line_fields if f.column != request_id)
-    row = "((SELECT id FROM r), " + ", ".join(["%s"] * (len(line_fields) - 1)) + ")"
+    request_fields, line_fields = _fields(PrescriptionRequest), _fields(MedicationLine)
+    request_id = str(MedicationLine._meta.get_field("request").column)
+    request_pk = quote(str(PrescriptionRequest._meta.pk.column))
+    request_columns = ", ".join(quote(str(f.column)) for f in request_fields)
+    line_columns = ", ".join(quote(str(f.column)) for f in line_fields if f.column != request_id)
+    row = f"((SELECT {request_pk} FROM r), " + ", ".join(["%s"] * (len(line_fields) - 1)) + ")"
     return (
         f"WITH r AS (INSERT INTO {quote(PrescriptionRequest._meta.db_table)} ({request_columns}) "
-        f"VALUES ({', '.join(['%s'] * len(request_fields))}) RETURNING id), "
+        f"VALUES ({', '.join(['%s'] * len(request_fields))}) RETURNING {request_pk}), "
         f"l AS (INSERT INTO {quote(MedicationLine._meta.db_table)} ({quote(request_id)}, {line_columns}) "
         f"VALUES {', '.join([row] * line_count)}) "
-        "SELECT id FROM r"
+        f"SELECT {request_pk} FROM r"
     )
 
 
@@ -75,7 +75,7 @@ def prescription_request_insert(*, obj: PrescriptionRequest, lines: Sequence[Med
     # ORM's nested atomic would); on its own, the statement is its own transaction.
     scope = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
     with scope, connection.cursor() as cursor:
-        cursor.execute(_statement(len(lines), connection.vendor), params)
+        cursor.execute(_statement(len(lines)), params)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, alias
     for line in lines:
