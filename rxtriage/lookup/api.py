@@ -41,7 +41,7 @@ __all__ = [
     "lookup_one",
 ]
 
-FUZZY_CANDIDATES = 25
+FUZZY_CANDIDATES = LookupSettings.fuzzy_candidates  # names a fuzzy key brings, at most
 
 _ROW_SQL = """n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, d.controlled_basis,
        d.high_alert, d.drug_class, d.atc_code, d.components, d.aware, d.eml, d.pregnancy_avoid"""
