@@ -283,6 +283,7 @@ def _wrk_load(
     try:
         threads = max(1, min(connections, os.cpu_count() or 1))
         argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+                "--timeout", "30s",  # as the Python generator: a slow answer is latency, not an error
                 "-s", handle.name, base + path]  # fmt: skip
         output = subprocess.run(
             argv, capture_output=True, text=True, timeout=seconds + 60, check=False
