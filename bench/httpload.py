@@ -305,8 +305,14 @@ def _wrk_load(
         "p99_us": pct["99"] * 1000 if requests and "99" in pct else None,
         "mean_us": _wrk_ms(mean.group(1)) * 1000 if requests and mean else None,
     }
+    status: dict[str, int] = {}
+    for kind, n in re.findall(r"(connect|read|write|timeout) (\d+)", output):
+        if int(n):
+            status[f"socket_{kind}"] = int(n)
+    if non2xx:
+        status["non_2xx"] = int(non2xx.group(1))
     return LoadResult(tool="wrk", connections=connections, seconds=duration, requests=requests, errors=errors,
-                      status={}, latency=latency)  # fmt: skip
+                      status=status, latency=latency)  # fmt: skip
 
 
 def load_combine(slices: Sequence[LoadResult]) -> LoadResult:
