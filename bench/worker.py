@@ -123,10 +123,16 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
         "triage": ("POST", "/api/prescriptions/requests/", bodies, 201),
     }
     try:
-        for method, path, payloads, expect in endpoints.values():  # warm-up, not recorded
-            load_run(server=server, method=method, path=path, token=token, bodies=payloads, connections=10,
-                     seconds=http["warmup_seconds"], max_requests=100_000, expect=expect,
-                     tool=http["tool"])  # fmt: skip
+        # Warm-up, not recorded: until every worker answers (on a loaded machine the workers' first
+        # requests, which import and build what they use, can take seconds; a short fixed warm-up then
+        # left the first measured slice with no answer at all).
+        for method, path, payloads, expect in endpoints.values():
+            for _ in range(30):
+                warm = load_run(server=server, method=method, path=path, token=token, bodies=payloads,
+                                connections=10, seconds=http["warmup_seconds"], max_requests=100_000,
+                                expect=expect, tool=http["tool"])  # fmt: skip
+                if warm.requests >= 2 * http["workers"]:
+                    break
         # The two endpoints take turns in short slices, so that both see the same load from the rest of
         # the (shared) machine; each figure pools its endpoint's slices.
         rounds = http.get("rounds", 1)
