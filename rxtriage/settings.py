@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "rxtriage.formulary",
     "rxtriage.lookup",
+    "rxtriage.curation",
     "rxtriage.triage",
     "rxtriage.api",
     "rxtriage.ops",

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rxtriage.curation.services import unresolved_names_record
 from rxtriage.lookup.api import lookup_many
 from rxtriage.lookup.types import LookupResult
 from rxtriage.ops.metrics import TRIAGE_DECISIONS
@@ -145,6 +146,10 @@ def prescription_request_create(
     )
     lines = [_line(i, item, result) for i, (item, result) in enumerate(zip(items, results, strict=True))]
     prescription_request_insert(obj=obj, lines=lines)
+    # the curation loop, once the request is saved: one statement (only when a name needs curation), in a
+    # transaction of its own; it never raises.  Saving the request stays one statement for the common
+    # request whose names all resolved.
+    unresolved_names_record(results=results)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
     return obj
 
