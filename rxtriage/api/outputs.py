@@ -92,6 +92,7 @@ def _medication(item: Mapping[str, Any]) -> dict[str, Any]:
         "drug": _drug(item.get("drug")),
         "candidates": _candidates(item["candidates"]),
         "note": _str(item.get("note")),
+        "reason": _str(item.get("reason")),
         "strength": _str(item.get("strength")),
         "form": _str(item.get("form")),
     }
