@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.redflags import redflags_lines
+
 __all__ = ["SCHEMA", "Report"]
 
 SCHEMA = "rxtriage-bench/1"
@@ -156,6 +158,8 @@ _TARGETS: tuple[tuple[str, str, str, float, str, Any], ...] = (
      ">=", 0.6, "http", lambda run, r: r["http_triage_over_trivial"]),
     ("http_p99_10", "HTTP triage p99 <= 25 ms at 10 connections (ms)", "<=", 25, "http",
      lambda run, r: _get(run, "http", "endpoints", "triage", "10", "p99_ms")),
+    ("redflags_scan_2000", "red-flag scan of 2,000 characters <= 1x the in-process trivial request (p50)",
+     "<=", 1.0, "all", lambda run, r: _get(run, "redflags", "ratios", "scan_2000_over_trivial")),
     ("worker_memory_100k", "peak memory per server worker <= 300 MB with 100,000 medicines (MB)", "<=", 300,
      "100k", lambda run, r: _get(run, "http", "worker_peak_rss_mb_max")),
 )  # fmt: skip
@@ -333,6 +337,7 @@ class Report:
             lines += self._lookup_table(run)
             lines += self._floor_line(run)
             lines += self._http_table(run)
+            lines += redflags_lines(run)
             lines += self._accuracy_lines(run)
         if self.accuracy_ner:
             ner = self.accuracy_ner

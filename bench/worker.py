@@ -189,6 +189,7 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
     from bench.control import control_lookup
     from bench.dataset import dataset_load
     from bench.floor import floor_suite
+    from bench.redflags import redflags_suite
     from bench.scenarios import (
         Budget,
         cache_make,
@@ -244,6 +245,10 @@ def run(spec: dict[str, Any], progress: Callable[[str], None]) -> dict[str, Any]
             return (found.drug["generic_name"] if found.drug else None), found.confirm
 
         result["accuracy"] = {"rxtriage": accuracy_of(our_answer)}
+        progress("red-flag scan beside the in-process trivial request")
+        result["redflags"] = redflags_suite(
+            token=_token(), iterations=budget.hot_iterations, seconds=budget.seconds
+        )
         if spec["control_accuracy"]:
 
             def control_answer(text: str) -> tuple[str | None, bool]:

@@ -1,4 +1,5 @@
-"""Red-flag detection: every case of domain.md 4.2's table, Pidgin phrasing, terminators, pseudo-negations.
+"""Red-flag detection: every case of the negation table (docs/clinical-basis.md), Pidgin phrasing,
+terminators, pseudo-negations.
 
 Pure unit tests (no database): ``pytest tests/triage -q -p no:django``.
 """
@@ -291,3 +292,23 @@ def test_a_seizure_dated_to_childhood_is_history_not_a_fit_now(text):
     scan = find_red_flags(text)
     assert not scan.present
     assert [f.status for f in scan.with_status("history")] == ["history"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["if my chest pain gets worse what should I do", "if the bleeding continues should I go to hospital"],
+)
+def test_a_hypothetical_about_a_sign_already_there_escalates(text):
+    assert find_red_flags(text).present
+
+
+@pytest.mark.parametrize(
+    "text", ["if I get chest pain", "If my lips swell after this antibiotic, should I stop it?"]
+)
+def test_a_true_hypothetical_stays_a_note(text):
+    assert [f.status for f in find_red_flags(text).findings] == ["hypothetical"]
+
+
+def test_a_past_sign_that_is_back_today_escalates():
+    assert find_red_flags("I had a seizure as a child and I had another one today.").present
+    assert not find_red_flags("I had a seizure as a child and today I want paracetamol").present
