@@ -25,7 +25,7 @@ PARTS = (
     ("throttle", "throttles.py:"),
     ("input validation (DRF serializer)", "serializers.py:"),
     ("lookup_many", "lookup/api.py:"),
-    ("red-flag scan", "triage/redflags.py:"),
+    ("red-flag scan", "triage/redflags"),
     ("rules (decide)", "triage/rules.py:"),
     ("save (transaction)", "triage/services.py:"),
     ("rendering", "renderers.py:"),
