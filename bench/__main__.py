@@ -46,7 +46,10 @@ def parser_make() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP load.")
     parser.add_argument(
-        "--http-seconds", type=float, help="Seconds of each HTTP load (default 2 quick, 10 full)."
+        "--http-seconds",
+        type=float,
+        help="Seconds of HTTP load per endpoint and connection count, taken in turns with the other "
+        "endpoint in slices (default 4 quick, 12 full).",
     )
     parser.add_argument(
         "--http-tool",

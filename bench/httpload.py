@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from devtools.appserver import AppServer
 from devtools.load import Request, bearer, run_load
 from devtools.stats import summary
 
-__all__ = ["LoadFigures", "load_run", "worker_peak_rss_mb"]
+__all__ = ["LoadFigures", "load_combine", "load_run", "worker_peak_rss_mb"]
 
 
 def worker_peak_rss_mb(pids: Sequence[int]) -> dict[str, float]:
@@ -145,6 +146,7 @@ def _wrk_load(
     try:
         threads = max(1, min(connections, os.cpu_count() or 1))
         argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+                "--timeout", "30s",  # as the Python generator: a slow answer is latency, not an error
                 "-s", handle.name, base + path]  # fmt: skip
         output = subprocess.run(
             argv, capture_output=True, text=True, timeout=seconds + 60, check=False
@@ -159,13 +161,50 @@ def _wrk_load(
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors += int(non2xx.group(1)) if non2xx else 0
+    if not requests:  # wrk answered nothing usable (it printed zeros): an error, not a 0 ms latency
+        errors += 1
     latency = {
-        "p50_us": pct.get("50", 0.0) * 1000 if pct else None,
-        "p99_us": pct.get("99", 0.0) * 1000 if pct else None,
-        "mean_us": _wrk_ms(mean.group(1)) * 1000 if mean else None,
+        "p50_us": pct["50"] * 1000 if requests and "50" in pct else None,
+        "p99_us": pct["99"] * 1000 if requests and "99" in pct else None,
+        "mean_us": _wrk_ms(mean.group(1)) * 1000 if requests and mean else None,
     }
+    status: dict[str, int] = {}
+    for kind, n in re.findall(r"(connect|read|write|timeout) (\d+)", output):
+        if int(n):
+            status[f"socket_{kind}"] = int(n)
+    if non2xx:
+        status["non_2xx"] = int(non2xx.group(1))
     return LoadFigures(tool="wrk", connections=connections, seconds=duration, requests=requests,
-                       errors=errors, status={}, latency=latency)  # fmt: skip
+                       errors=errors, status=status, latency=latency)  # fmt: skip
+
+
+def load_combine(slices: Sequence[LoadFigures]) -> LoadFigures:
+    """One result from slices of the same load taken in turns with another endpoint's (so both see the
+    same machine): requests and seconds add up; latency samples are pooled (Python generator) or, from
+    wrk, which reports percentiles only, each percentile is the median of the slices' ones."""
+    first = slices[0]
+    status: dict[str, int] = {}
+    for part in slices:
+        for code, n in part.status.items():
+            status[code] = status.get(code, 0) + n
+    combined = LoadFigures(
+        tool=first.tool,
+        connections=first.connections,
+        seconds=sum(p.seconds for p in slices),
+        requests=sum(p.requests for p in slices),
+        errors=sum(p.errors for p in slices),
+        status=status,
+        samples_ns=[ns for p in slices for ns in p.samples_ns],
+    )
+    if any(p.latency is not None for p in slices):
+        measured = [
+            p.latency for p in slices if p.latency is not None and p.latency.get("p50_us") is not None
+        ]
+        combined.latency = {
+            key: (statistics.median(m[key] for m in measured) if measured else None)
+            for key in ("p50_us", "p99_us", "mean_us")
+        }
+    return combined
 
 
 def load_run(

@@ -148,6 +148,12 @@ _TARGETS: tuple[tuple[str, str, str, float, str, Any], ...] = (
      lambda run, r: _ms(_get(run, "lookup", "cold", "exact_generic", "p50_us"))),
     ("cold_fuzzy_100k", "cold fuzzy (typo) p50 <= 3 ms at 100,000 medicines (ms)", "<=", 3.0, "100k",
      lambda run, r: _ms(_get(run, "lookup", "cold", "typo", "p50_us"))),
+    ("cold_fuzzy_p99_100k", "cold fuzzy (typo) p99 <= 10 ms at 100,000 medicines (ms)", "<=", 10.0, "100k",
+     lambda run, r: _ms(_get(run, "lookup", "cold", "typo", "p99_us"))),
+    ("cold_fuzzy_queries_100k", "cold fuzzy (typo): <= 2 database queries a request at 100,000 medicines",
+     "<=", 2.0, "100k", lambda run, r: _get(run, "lookup", "cold", "typo", "db_queries_per_request")),
+    ("no_wrong_drug", "labelled set: no wrong drug at any size (wrong drugs)", "<=", 0, "all",
+     lambda run, r: _get(run, "accuracy", "rxtriage", "all", "wrong_drug")),
     ("http_throughput_10", "HTTP triage keeps >= 60% of the trivial endpoint's req/s at 10 connections",
      ">=", 0.6, "http", lambda run, r: r["http_triage_over_trivial"]),
     ("http_p99_10", "HTTP triage p99 <= 25 ms at 10 connections (ms)", "<=", 25, "http",
@@ -420,6 +426,15 @@ class Report:
             for conns, r in sorted(http["endpoints"].get(name, {}).items(), key=lambda kv: int(kv[0])):
                 out.append(f"    {path:<34}{conns:>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
                            f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+        ratios = []
+        for conns in sorted(http["endpoints"].get("triage", {}), key=int):
+            triage, ping = http["endpoints"]["triage"][conns], http["endpoints"].get("ping", {}).get(conns)
+            if ping and ping.get("rps") and triage.get("rps"):
+                ratios.append(f"{triage['rps'] / ping['rps']:.2f} at {conns} connections")
+        if ratios:
+            out.append(
+                "    triage req/s over ping req/s (the endpoints in alternating slices): " + ", ".join(ratios)
+            )
         if http.get("error"):
             out.append(f"    error: {http['error']}")
         return out

@@ -178,7 +178,7 @@ def _plans(options: BenchOptions, tmp: Path, started: float) -> list[_Plan]:
 
 
 def _spec(options: BenchOptions, plan: _Plan) -> dict[str, Any]:
-    http_seconds = options.http_seconds or (2.0 if options.quick else 10.0)
+    http_seconds = options.http_seconds or (4.0 if options.quick else 12.0)
     return {
         "backend": plan.backend,
         "size_label": plan.size_label,
@@ -193,6 +193,7 @@ def _spec(options: BenchOptions, plan: _Plan) -> dict[str, Any]:
             "seconds": http_seconds,
             "warmup_seconds": 0.5 if options.quick else 2.0,
             "connections": [10, 50],
+            "rounds": 2 if options.quick else 4,
             "workers": options.workers or _default_workers(),
             "tool": options.http_tool,
             "max_requests": 200_000,

@@ -18,6 +18,7 @@ from rxtriage.api import serializers as s
 from rxtriage.api.conditional import formulary_read
 from rxtriage.api.errors import AlreadyReviewed, SelfReviewError
 from rxtriage.api.limits import MAX_PAGE_SIZE, PAGE_SIZE
+from rxtriage.api.outputs import prescription_request_created_output
 from rxtriage.api.parsers import JSONParser
 from rxtriage.api.selectors import drug_get, drug_search
 from rxtriage.lookup.api import lookup_many, lookup_one
@@ -138,7 +139,7 @@ class PrescriptionRequestListCreateView(PatientDataView):
         obj = prescription_request_create(
             user=request.user, payload=dict(serializer.validated_data), raw=serializer.storable_raw()
         )
-        return Response(s.PrescriptionRequestCreatedSerializer(obj).data, status=status.HTTP_201_CREATED)
+        return Response(prescription_request_created_output(obj=obj), status=status.HTTP_201_CREATED)
 
 
 class PrescriptionRequestDetailView(PatientDataView):

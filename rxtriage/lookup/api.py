@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
-
 from rxtriage.lookup.cache import drug_cache
 from rxtriage.lookup.engine import DrugLookup
 from rxtriage.lookup.types import Candidate, DrugInfo, LookupResult
@@ -27,11 +25,7 @@ __all__ = [
     "lookup_one",
 ]
 
-default_lookup = DrugLookup(
-    drug_cache,
-    fuzzy_backend=settings.DRUG_FUZZY_BACKEND,
-    memory_max_names=settings.DRUG_FUZZY_MEMORY_MAX_NAMES,
-)
+default_lookup = DrugLookup.from_settings(drug_cache)
 
 
 def lookup_many(*, names: Sequence[str]) -> list[LookupResult]:

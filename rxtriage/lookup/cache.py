@@ -24,11 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
+from rxtriage.lookup.conf import LookupSettings, lookup_settings
 from rxtriage.metrics import BREAKER_OPEN, CACHE_EVENTS
 
-__all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "cache_key", "drug_cache"]
+__all__ = ["CircuitBreaker", "DrugCache", "VersionStamp", "cache_key", "drug_cache", "drug_cache_build"]
 
 logger = logging.getLogger(__name__)
 
@@ -385,18 +384,20 @@ def _read_version() -> int:
     return formulary_version_get(using="default")
 
 
-def _build() -> DrugCache:
+def drug_cache_build(conf: LookupSettings | None = None) -> DrugCache:
+    """A drug cache configured by ``conf`` (the lookup settings from Django's settings by default)."""
+    conf = conf or lookup_settings()
     return DrugCache(
         read_version=_read_version,
-        redis_alias="drugs" if "drugs" in settings.CACHES else None,
-        prefix=settings.DRUG_CACHE_PREFIX,
-        ttl=settings.DRUG_CACHE_TTL,
-        negative_ttl=settings.DRUG_CACHE_NEGATIVE_TTL,
-        l1_size=settings.DRUG_CACHE_L1_SIZE,
-        version_poll=settings.FORMULARY_VERSION_POLL,
-        breaker_failures=settings.REDIS_BREAKER_FAILURES,
-        breaker_reset=settings.REDIS_BREAKER_RESET,
+        redis_alias=conf.redis_alias,
+        prefix=conf.cache_prefix,
+        ttl=conf.cache_ttl,
+        negative_ttl=conf.cache_negative_ttl,
+        l1_size=conf.l1_size,
+        version_poll=conf.version_poll,
+        breaker_failures=conf.breaker_failures,
+        breaker_reset=conf.breaker_reset,
     )
 
 
-drug_cache = _build()
+drug_cache = drug_cache_build()

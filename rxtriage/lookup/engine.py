@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import connections, router
 
 from rxtriage.formulary.models import DrugName
 from rxtriage.formulary.routers import with_replica_fallback
 from rxtriage.lookup.cache import DrugCache
-from rxtriage.lookup.fuzzy import NameIndex
+from rxtriage.lookup.conf import LookupSettings, lookup_settings
+from rxtriage.lookup.fuzzy import NameIndex, trigram_threshold
 from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.pipeline import FUZZY_CANDIDATES, index_candidates, merge_candidates, resolve_pending
 from rxtriage.lookup.resolve import resolve_fuzzy
@@ -48,19 +49,26 @@ SELECT {_ROW_SQL}
 FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
 WHERE d.is_active"""
 _EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
+# The fuzzy tier's one query.  pg_trgm's ``%`` (served by the trigram GIN index) filters at the
+# ``pg_trgm.similarity_threshold`` setting; the statement sets it per key (``set_config(..., true)``: for
+# this statement's transaction only) in a lateral step that the key's index scan depends on, so it is set
+# before that scan runs: no BEGIN/SET/COMMIT round trips.  Each key brings at most ``LIMIT`` names, the
+# most similar first: a bounded candidate set.
 _TRIGRAM_SQL = f"""
 SELECT q.ord, {_ROW_SQL}
-FROM unnest(%s::text[]) WITH ORDINALITY AS q(key, ord)
+FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(key, threshold, ord)
+CROSS JOIN LATERAL (
+    SELECT set_config('pg_trgm.similarity_threshold', q.threshold, true) AS threshold
+) t
 CROSS JOIN LATERAL (
     SELECT n.name, n.kind, n.drug_id
     FROM formulary_drugname n
-    WHERE n.name %% q.key
-    ORDER BY similarity(n.name, q.key) DESC
+    WHERE t.threshold IS NOT NULL AND n.name %% q.key
+    ORDER BY similarity(n.name, q.key) DESC, n.name
     LIMIT %s
 ) n
 JOIN formulary_drug d ON d.id = n.drug_id AND d.is_active
 """
-_SET_THRESHOLD_SQL = "SELECT set_config('pg_trgm.similarity_threshold', %s, true)"
 _DRUG_COLUMNS = (
     "id",
     "generic_name",
@@ -117,16 +125,30 @@ class DrugLookup:
         fuzzy_backend: str = "auto",
         memory_max_names: int = 10_000,
         trigram_threshold: float = 0.4,
+        fuzzy_candidates: int = FUZZY_CANDIDATES,
     ) -> None:
         self.cache = cache
         self.fuzzy_backend = fuzzy_backend
         self.memory_max_names = memory_max_names
         self.trigram_threshold = trigram_threshold
+        self.fuzzy_candidates = fuzzy_candidates
         self._mode: tuple[int, bool] | None = None
         self._flights: dict[str, _Flight] = {}
         self._flights_lock = threading.Lock()
         self._index: tuple[int, NameIndex] | None = None
         self._index_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, cache: DrugCache, conf: LookupSettings | None = None) -> DrugLookup:
+        """A lookup on ``cache`` configured by ``conf`` (the lookup settings from Django's by default)."""
+        conf = conf or lookup_settings()
+        return cls(
+            cache,
+            fuzzy_backend=conf.fuzzy_backend,
+            memory_max_names=conf.fuzzy_memory_max_names,
+            trigram_threshold=conf.trigram_threshold,
+            fuzzy_candidates=conf.fuzzy_candidates,
+        )
 
     # --- public ---------------------------------------------------------------------------------------
     def lookup_many(self, *, names: Sequence[str]) -> list[LookupResult]:
@@ -218,7 +240,7 @@ class DrugLookup:
         if self._use_trigram():
             rows = self._trigram_candidates(queries)
         else:
-            rows = index_candidates(self._name_index(), queries)
+            rows = index_candidates(self._name_index(), queries, self.fuzzy_candidates)
         _TIER_LATENCY["fuzzy"].observe(self.timer() - start)
         return rows
 
@@ -263,11 +285,11 @@ class DrugLookup:
         if not flat:
             return grouped
         alias = router.db_for_read(DrugName) or "default"
-        # The similarity threshold is set for this transaction only: at 0.3 (pg_trgm's default) names
-        # that share a drug stem send thousands of index candidates to the recheck.
-        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute(_SET_THRESHOLD_SQL, [str(self.trigram_threshold)])
-            cursor.execute(_TRIGRAM_SQL, [[key for _, key in flat], FUZZY_CANDIDATES])
+        with connections[alias].cursor() as cursor:
+            keys = [key for _, key in flat]
+            thresholds = [str(trigram_threshold(key, floor=self.trigram_threshold)) for key in keys]
+            params: list[Any] = [keys, thresholds, self.fuzzy_candidates]
+            cursor.execute(_TRIGRAM_SQL, params)
             fetched = cursor.fetchall()
         for row in fetched:
             grouped[flat[int(row[0]) - 1][0]].append(_name_row(row[1:]))

@@ -26,7 +26,14 @@ from rapidfuzz.distance import JaroWinkler
 
 from rxtriage.lookup.types import NameRow
 
-__all__ = ["LENGTH_SLACK", "PHONETIC_BONUS", "NameIndex", "name_similarity", "phonetic_key"]
+__all__ = [
+    "LENGTH_SLACK",
+    "PHONETIC_BONUS",
+    "NameIndex",
+    "name_similarity",
+    "phonetic_key",
+    "trigram_threshold",
+]
 
 _SOUND_RULES: tuple[tuple[str, str], ...] = (
     (r"ck", "k"),
@@ -78,6 +85,25 @@ def name_similarity(query: str, name: str) -> float:
     if p_query == p_name and len(p_query.replace(" ", "")) >= 4:
         score += PHONETIC_BONUS
     return round(max(0.0, min(score, 0.999)), 4)
+
+
+SLIP_MARGIN = 0.05  # below the one-slip bound, so a slip near a word boundary is still found
+SLIP_CEILING = 0.6  # never ask more than this of a long name
+
+
+def trigram_threshold(key: str, *, floor: float) -> float:
+    """The pg_trgm similarity a name must reach to be a fuzzy candidate for ``key``.
+
+    A name of n letters has n + 1 trigrams (pg_trgm pads each word); one slip (a dropped, added, wrong or
+    swapped letter) changes at most 4 of them, so the typed key keeps a similarity of at least
+    (n - 3) / (n + 5) to the name it means.  Short keys use ``floor`` (``DRUG_TRIGRAM_THRESHOLD``); long
+    ones the one-slip bound less a margin: at 100,000 medicines a long key built on a common stem shares
+    trigrams with thousands of names, and the bound keeps the index's candidates and their recheck few
+    (bench/README.md, "Fuzzy tier").  Accepting a match is still the matching policy's call.
+    """
+    n = len(key)
+    bound = (n - 3) / (n + 5) - SLIP_MARGIN if n else 0.0
+    return round(max(floor, min(SLIP_CEILING, bound)), 3)
 
 
 class NameIndex:

@@ -86,5 +86,8 @@ class MemoryNames:
         return index_candidates(self.index, queries)
 
 
-def index_candidates(index: NameIndex, queries: list[list[str]]) -> list[list[NameRow]]:
-    return [merge_candidates(index.search(key, FUZZY_CANDIDATES) for key in keys) for keys in queries]
+def index_candidates(
+    index: NameIndex, queries: list[list[str]], limit: int = FUZZY_CANDIDATES
+) -> list[list[NameRow]]:
+    """At most ``limit`` names of ``index`` per query key, merged per query."""
+    return [merge_candidates(index.search(key, limit) for key in keys) for keys in queries]

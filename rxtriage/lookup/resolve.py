@@ -68,6 +68,7 @@ ACCEPT_MIN = 0.86  # the lowest fuzzy score accepted at all (long names)
 CONFIRM_BELOW = 0.95  # an accepted fuzzy match below this is confirmed by a human
 RUNNER_UP_MARGIN = 0.04  # another medicine within this of the best: confirm
 TIE_MARGIN = 0.005  # another medicine this close: ambiguous, no pick
+SLIP_TIE_MARGIN = 0.05  # another medicine as few slips away and this close: ambiguous, no pick
 LASA_FLOOR = 0.55  # a LASA partner counts once it scores at least this
 NOT_MEDICINE_MARGIN = 0.02  # a non-medicine word this close to the best drug name: refuse
 MAX_CANDIDATES = 5
@@ -435,6 +436,32 @@ def _closest_not_medicine(keys: Sequence[str]) -> float:
     return best
 
 
+def _slips(query: str, name: str) -> int:
+    """Edits between a query and a name, spaces and word order aside (salt words count: ferrous sulfate
+    and ferrous fumarate are two medicines)."""
+    raw = int(OSA.distance(query.replace(" ", ""), name.replace(" ", "")))
+    if " " not in query:
+        return raw
+    return min(raw, int(OSA.distance("".join(sorted(query.split())), "".join(sorted(name.split())))))
+
+
+def _as_few_edits_from_another(
+    query: str, row: NameRow, score: float, others: Sequence[tuple[float, str, NameRow]]
+) -> bool:
+    """Another medicine is as few slips from the typed name as the best match: "ibruprofen" is one letter
+    from "ibuprofen" and one from a "bruprofen".  The scores may still differ (they favour a shared
+    start), but when they are this close which one was meant is not for a score to decide: no pick,
+    both offered.  The larger
+    the formulary, the likelier such a neighbour."""
+    best = _slips(query, row.name)
+    return any(
+        other.drug["id"] != row.drug["id"]
+        and other_score >= score - SLIP_TIE_MARGIN
+        and _slips(query, other.name) <= best
+        for other_score, _, other in others
+    )
+
+
 def _closest(keys: Sequence[str], names: Iterable[str], skip: Iterable[str] = ()) -> float:
     """The best similarity of a query key to one of ``names`` (those in ``skip`` aside)."""
     from rapidfuzz import fuzz, process
@@ -492,7 +519,7 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
     ):
         return _none("look_alike_sound_alike", offered, score)
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if runner_up >= score - TIE_MARGIN:
+    if runner_up >= score - TIE_MARGIN or _as_few_edits_from_another(key, row, score, ranked[1:]):
         return Resolution(
             match="fuzzy", score=score, confirm=True, drug=None, candidates=offered, note="ambiguous"
         )

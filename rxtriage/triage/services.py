@@ -24,6 +24,7 @@ from rxtriage.triage.models import MedicationLine, PrescriptionRequest, ReviewDe
 from rxtriage.triage.rules import decide
 from rxtriage.triage.selectors import user_role
 from rxtriage.triage.types import Decision, TriageInput
+from rxtriage.triage.writes import prescription_request_insert
 
 __all__ = [
     "ReviewFinal",
@@ -108,25 +109,23 @@ def prescription_request_create(
     request = TriageInput.from_payload(payload)
     results, decision = _triage(request)
     items = list(payload.get("medications") or [])
-    with transaction.atomic():
-        obj = PrescriptionRequest.objects.create(
-            requester=user,
-            raw=dict(payload if raw is None else raw),
-            symptoms=request.symptoms,
-            duration=request.duration,
-            route=decision.route,
-            urgent=decision.urgent,
-            requires_doctor=decision.requires_doctor,
-            status=Status.PENDING,
-            decision=decision.as_dict(),
-        )
-        lines = [_line(i, item, result) for i, (item, result) in enumerate(zip(items, results, strict=True))]
-        for line in lines:
-            line.request = obj
-        MedicationLine.objects.bulk_create(lines)
-        # the curation loop: one statement in a savepoint of this transaction (no commit of its own);
-        # it never raises, and a failure rolls back only the savepoint
-        unresolved_names_record(results=results)
+    obj = PrescriptionRequest(
+        requester=user,
+        raw=dict(payload if raw is None else raw),
+        symptoms=request.symptoms,
+        duration=request.duration,
+        route=decision.route,
+        urgent=decision.urgent,
+        requires_doctor=decision.requires_doctor,
+        status=Status.PENDING,
+        decision=decision.as_dict(),
+    )
+    lines = [_line(i, item, result) for i, (item, result) in enumerate(zip(items, results, strict=True))]
+    prescription_request_insert(obj=obj, lines=lines)
+    # the curation loop, once the request is saved: one statement (only when a name needs curation), in a
+    # transaction of its own; it never raises.  Saving the request stays one statement for the common
+    # request whose names all resolved.
+    unresolved_names_record(results=results)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
     return obj
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError, connection
 from rest_framework.test import APIClient
 
+from rxtriage.triage import services
 from rxtriage.triage.models import MedicationLine, PrescriptionRequest
 from rxtriage.triage.services import prescription_request_create
 
@@ -284,8 +287,22 @@ def test_a_body_that_is_not_json_is_an_unsupported_media_type(patient: APIClient
 
 
 # --- Atomic saves -----------------------------------------------------------------------------------------
+@contextmanager
+def fault_on_saving_lines(error: Exception) -> Iterator[None]:
+    """Every statement that writes medication lines fails with ``error`` (the request's own INSERT runs
+    first on SQLite; on PostgreSQL both are one statement)."""
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "INSERT INTO" in sql and MedicationLine._meta.db_table in sql:
+            raise error
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
+
+
 def test_a_fault_while_saving_the_lines_leaves_nothing_half_saved(patient: APIClient) -> None:
-    with mock.patch.object(MedicationLine.objects, "bulk_create", side_effect=RuntimeError("disk on fire")):
+    with fault_on_saving_lines(RuntimeError("disk on fire")):
         response = patient.post(URL, body("Panadol", "Amoxil"), format="json")
     assert response.status_code == 500
     assert error_code(response) == "internal_error"
@@ -295,7 +312,7 @@ def test_a_fault_while_saving_the_lines_leaves_nothing_half_saved(patient: APICl
 
 def test_the_service_rolls_back_the_request_when_the_lines_fail(patient: APIClient) -> None:
     with (
-        mock.patch.object(MedicationLine.objects, "bulk_create", side_effect=RuntimeError("boom")),
+        fault_on_saving_lines(RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         prescription_request_create(user=patient.user, payload=body("Panadol"))  # type: ignore[attr-defined]
@@ -303,11 +320,38 @@ def test_the_service_rolls_back_the_request_when_the_lines_fail(patient: APIClie
 
 
 def test_the_database_failing_mid_save_is_a_503_and_leaves_nothing(patient: APIClient) -> None:
-    with mock.patch.object(MedicationLine.objects, "bulk_create", side_effect=OperationalError("gone")):
+    with fault_on_saving_lines(OperationalError("gone")):
         response = patient.post(URL, body("Panadol"), format="json")
     assert response.status_code == 503
     assert error_code(response) == "database_unavailable"
     assert PrescriptionRequest.objects.count() == 0
+
+
+def test_a_line_the_database_refuses_leaves_no_request_behind(patient: APIClient) -> None:
+    real_line = services._line
+
+    def refused(position: int, item: Any, result: Any) -> MedicationLine:
+        line = real_line(position, item, result)
+        if position == 1:
+            line.position = -1  # the column's CHECK (position >= 0) refuses it
+        return line
+
+    with mock.patch.object(services, "_line", refused), pytest.raises(IntegrityError):
+        prescription_request_create(user=patient.user, payload=body("Panadol", "Amoxil"))  # type: ignore[attr-defined]
+    assert PrescriptionRequest.objects.count() == 0
+    assert MedicationLine.objects.count() == 0
+
+
+def test_a_saved_request_has_every_line_in_order(patient: APIClient) -> None:
+    obj = prescription_request_create(user=patient.user, payload=body("Panadol", "Amoxil", "banana"))  # type: ignore[attr-defined]
+    saved = PrescriptionRequest.objects.get(pk=obj.pk)
+    assert [(line.position, line.name) for line in saved.lines.all()] == [
+        (0, "Panadol"),
+        (1, "Amoxil"),
+        (2, "banana"),
+    ]
+    assert saved.decision == obj.decision and saved.created_at == obj.created_at
+    assert saved.lines.get(position=0).generic_name == "paracetamol"
 
 
 # --- Listing, scoping, pagination -------------------------------------------------------------------------

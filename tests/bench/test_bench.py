@@ -40,7 +40,8 @@ def _bench_argv(out: Path) -> list[str]:
     argv = [sys.executable, "-m", "bench", "--quick", "--json", str(out)]
     if _on_services():  # the configured servers, in the bench's own database and key prefix
         url = urlsplit(os.environ["DATABASE_URL"])
-        argv += ["--database-url", urlunsplit(url._replace(path="/rxtriage_bench_test")),
+        own = f"{url.path.strip('/') or 'rxtriage'}_bench_test"  # beside the test database, not shared
+        argv += ["--database-url", urlunsplit(url._replace(path=f"/{own}")),
                  "--redis-url", settings.REDIS_URL]  # fmt: skip
     else:
         argv.append("--no-services")

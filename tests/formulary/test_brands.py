@@ -4,9 +4,9 @@ the real lookup to the right record (see rxtriage/formulary/data/README.md, "Bra
 from __future__ import annotations
 
 import pytest
-from rxtriage.lookup.keys import name_key
 
 from rxtriage.formulary.datafile import read_records, record_names
+from rxtriage.formulary.keys import name_key
 from rxtriage.lookup.api import lookup_many
 
 RECORDS = read_records()

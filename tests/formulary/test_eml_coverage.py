@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from rxtriage.lookup.keys import name_key
 
 from rxtriage.formulary.datafile import read_records
+from rxtriage.formulary.keys import name_key
 from rxtriage.lookup.api import lookup_many
 
 EML_DIR = Path(__file__).resolve().parents[2] / "rxtriage" / "formulary" / "data" / "eml"
