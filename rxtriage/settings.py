@@ -53,11 +53,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "django_htmx",
+    "csp",
     "rxtriage.formulary",
     "rxtriage.lookup",
     "rxtriage.triage",
     "rxtriage.api",
     "rxtriage.ops",
+    "rxtriage.console",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "rxtriage.urls"
@@ -216,3 +221,24 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Review console --------------------------------------------------------------------------------------
+# Session sign-in at /console/login/ for pharmacists and doctors; pages are server-rendered with htmx
+# (served from the django-htmx package) and a Content-Security-Policy without 'unsafe-inline'
+# (https://django-csp.readthedocs.io/en/latest/configuration.html).  The admin and the API docs page
+# keep Django's and Swagger UI's own scripts, so they are left out of the policy.
+LOGIN_URL = "console:login"
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ("/admin/", "/api/docs/"),
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("rxtriage.ops.urls")),
     path("api/", include("rxtriage.api.urls")),
     path("admin/", admin.site.urls),
+    path("console/", include("rxtriage.console.urls")),
 ]
