@@ -8,7 +8,7 @@ from typing import Any
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-__all__ = ["env_bool", "env_float", "env_int", "env_list", "redis_cache"]
+__all__ = ["env_bool", "env_float", "env_int", "env_list", "proxy_ssl_header", "redis_cache"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -41,6 +41,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """Django's ``SECURE_PROXY_SSL_HEADER`` from ``"X-Forwarded-Proto: https"`` (or the WSGI form
+    ``"HTTP_X_FORWARDED_PROTO,https"``); ``None`` when unset."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    name, sep, value = raw.partition(":") if ":" in raw else raw.partition(",")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value:
+        raise ValueError(
+            f"RXTRIAGE_SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', not {raw!r}"
+        )
+    meta = name.upper().replace("-", "_")
+    return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", value)
 
 
 def redis_cache(url: str, connect_timeout: float, socket_timeout: float) -> dict[str, Any]:

@@ -8,6 +8,7 @@ With nothing set, rxtriage runs on its embedded default: a SQLite file in
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import dj_database_url
 import platformdirs
 from django.core.exceptions import ImproperlyConfigured
 
-from rxtriage.config import env_bool, env_float, env_int, env_list, redis_cache
+from rxtriage.config import env_bool, env_float, env_int, env_list, proxy_ssl_header, redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -28,14 +29,20 @@ DEBUG = env_bool("RXTRIAGE_DEBUG", default=False)
 SECRET_KEY = os.environ.get("RXTRIAGE_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("RXTRIAGE_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 
+MIN_SECRET_KEY_LENGTH = 50  # Django's own deployment check asks for at least 50 characters
+
 if PRODUCTION:
     problems = []
     if not SECRET_KEY:
         problems.append("RXTRIAGE_SECRET_KEY is not set")
+    elif len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"RXTRIAGE_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
     if DEBUG:
         problems.append("RXTRIAGE_DEBUG is on")
     if not ALLOWED_HOSTS:
         problems.append("RXTRIAGE_ALLOWED_HOSTS is empty")
+    elif "*" in ALLOWED_HOSTS:
+        problems.append("RXTRIAGE_ALLOWED_HOSTS=* accepts any host; name the hosts")
     if problems:
         raise ImproperlyConfigured("RXTRIAGE_ENV=production refuses to start: " + "; ".join(problems))
 if not SECRET_KEY:
@@ -55,6 +62,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "csp",
+    "simple_history",
+    "axes",
     "rxtriage.formulary",
     "rxtriage.lookup",
     "rxtriage.triage",
@@ -76,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: locks out repeated failed logins (the admin's session login).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rxtriage.urls"
@@ -167,8 +179,33 @@ FORMULARY_VERSION_POLL = env_float("FORMULARY_VERSION_POLL", 0.5)
 REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3)
 REDIS_BREAKER_RESET = env_float("REDIS_BREAKER_RESET", 5.0)
 
+# django-simple-history: the audit trail of requests, medicines and accounts, shown in the admin.  A revert
+# from the admin would bypass the write services (names index, formulary version): off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Auth, API -------------------------------------------------------------------------------------------
-AUTH_PASSWORD_VALIDATORS: list[dict] = []
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#enabling-password-validation
+_VALIDATION = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS: list[dict[str, Any]] = [
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
+]
+# django-axes (https://django-axes.readthedocs.io/en/latest/4_configuration.html): repeated failed
+# logins lock out the client address and the username for a while (attempts are kept in the database,
+# so every server process sees them).  API tokens are not passwords and are not counted here.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("RXTRIAGE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("RXTRIAGE_LOGIN_LOCKOUT_MINUTES", 15))
+# Locked out: the client address after N failures (whatever usernames it tried), and the username after N
+# failures (from wherever).  The address is REMOTE_ADDR: behind a reverse proxy every client shares the
+# proxy's, so set RXTRIAGE_LOGIN_LOCKOUT_BY=username there.
+AXES_LOCKOUT_PARAMETERS = env_list("RXTRIAGE_LOGIN_LOCKOUT_BY", ["ip_address", "username"])
+AXES_RESET_ON_SUCCESS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rxtriage.api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,7 +219,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("RXTRIAGE_THROTTLE_RATE", "600/min")},
     "UNAUTHENTICATED_USER": None,
 }
-REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Bearer", "AUTO_REFRESH": False}
+# API tokens expire after RXTRIAGE_TOKEN_TTL_DAYS (default 30); `create_token --no-expiry` is the only
+# way to a token that never expires.
+RXTRIAGE_TOKEN_TTL_DAYS = env_float("RXTRIAGE_TOKEN_TTL_DAYS", 30)
+if not 0 < RXTRIAGE_TOKEN_TTL_DAYS <= 3650:
+    raise ImproperlyConfigured("RXTRIAGE_TOKEN_TTL_DAYS must be more than 0 and at most 3650")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=RXTRIAGE_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "AUTO_REFRESH": False,
+}
 # The OpenAPI schema and docs need a token like every endpoint but health; set to open them.
 RXTRIAGE_PUBLIC_SCHEMA = env_bool("RXTRIAGE_PUBLIC_SCHEMA", default=False)
 SPECTACULAR_SETTINGS = {
@@ -192,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rxtriage.api.openapi.closed_request_bodies",
+    ],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
@@ -217,8 +267,23 @@ LOGGING = {
     "loggers": {"rxtriage": {"level": os.environ.get("RXTRIAGE_LOG_LEVEL", "INFO"), "propagate": True}},
 }
 
+# --- HTTP security ----------------------------------------------------------------------------------------
+# CSRF failures and a bad Host answer the API's JSON error envelope on API and health paths.
+CSRF_FAILURE_VIEW = "rxtriage.api.errors.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# The header a trusted reverse proxy sets to say the client used HTTPS, e.g.
+# RXTRIAGE_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https".  Set it ONLY behind a proxy that
+# overwrites that header: https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("RXTRIAGE_SECURE_PROXY_SSL_HEADER", ""))
+
 if PRODUCTION:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/ : `rxtriage check --deploy`
+    # prints no warning with these.  Health and metrics stay reachable over plain HTTP for probes.
+    SECURE_SSL_REDIRECT = env_bool("RXTRIAGE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("RXTRIAGE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RXTRIAGE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("RXTRIAGE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -7,3 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("rxtriage.console.urls")),
 ]
+
+# A bad Host header (and other requests Django refuses) answer JSON on API and health paths.
+handler400 = "rxtriage.api.errors.bad_request"

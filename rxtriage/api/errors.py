@@ -7,9 +7,13 @@ code                     status  when
 =======================  ======  ============================================================
 validation_error         400     the body or the query does not have the documented shape
 parse_error              400     the body is not JSON
+bad_host                 400     the ``Host`` header names a host this server does not serve
+bad_request              400     a request Django itself refuses (a malformed request line, ...)
 not_authenticated        401     no ``Authorization: Bearer`` token
 authentication_failed    401     a malformed, unknown, expired or revoked token
 permission_denied        403     the role may not do this
+self_review_forbidden    403     a review of a request the reviewer sent themselves
+csrf_failed              403     a cookie-authenticated form post without a valid CSRF token
 not_found                404     no such resource (or not yours)
 method_not_allowed       405     the path does not accept this method
 not_acceptable           406     the ``Accept`` header excludes JSON
@@ -27,9 +31,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf, defaults
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -43,6 +49,9 @@ __all__ = [
     "DatabaseUnavailable",
     "InternalError",
     "RequestTooLarge",
+    "SelfReviewError",
+    "bad_request",
+    "csrf_failure",
     "error_body",
     "error_response",
     "exception_handler",
@@ -72,6 +81,12 @@ class AlreadyReviewed(ApiError):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This request has already been reviewed."
     default_code = "already_reviewed"
+
+
+class SelfReviewError(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Nobody may review a request they sent themselves."
+    default_code = "self_review_forbidden"
 
 
 class DatabaseUnavailable(ApiError):
@@ -178,3 +193,33 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Errors are JSON everywhere, also on views that render something else (the YAML schema).
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     return response
+
+
+# --- Errors Django answers before any view: JSON on API and health paths, Django's pages elsewhere ----
+JSON_PATH_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
+
+
+def _json_path(request: HttpRequest) -> bool:
+    return request.path.startswith(JSON_PATH_PREFIXES)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: the error envelope on API and health paths (API clients send tokens, not
+    cookies, so a CSRF failure there is a client that posted where it should not)."""
+    if _json_path(request):
+        return JsonResponse(
+            error_body("csrf_failed", f"CSRF verification failed: {reason}".rstrip(": ")), status=403
+        )
+    return csrf.csrf_failure(request, reason=reason)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: a bad ``Host`` header (or another request Django refuses) on API and health
+    paths answers the error envelope, not an HTML page."""
+    if not _json_path(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        return JsonResponse(
+            error_body("bad_host", "The Host header names a host this server does not serve."), status=400
+        )
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)

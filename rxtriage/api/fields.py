@@ -16,6 +16,7 @@ from django.core.validators import ProhibitNullCharactersValidator, RegexValidat
 from rest_framework import serializers
 
 __all__ = [
+    "DeclaredFieldsOnly",
     "StrictBooleanField",
     "StrictCharField",
     "StrictFloatField",
@@ -87,6 +88,36 @@ class StrictFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
+
+
+MAX_UNKNOWN_REPORTED = 20
+_UNKNOWN_NAME_CHARS = 100
+
+
+def _printable(name: str) -> str:
+    """A field name that any JSON encoder can write back (no NUL, no lone surrogates), shortened."""
+    text = name[:_UNKNOWN_NAME_CHARS].replace("\x00", "?")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class DeclaredFieldsOnly:
+    """A serializer mixin: keys the serializer does not declare are a validation error naming them
+    (DRF silently drops them), so a client learns at once that a field was misspelt or unsupported and
+    nothing undeclared is kept."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [str(key) for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        _printable(key): ["Unknown field: not part of this request's shape."]
+                        for key in unknown[:MAX_UNKNOWN_REPORTED]
+                    }
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 def _bad_text(text: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 __all__ = ["Account", "Role"]
 
@@ -24,6 +25,7 @@ class Account(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.PATIENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()  # who changed a role, and when
 
     def __str__(self) -> str:
         return f"account {self.pk} ({self.role})"

@@ -1,4 +1,4 @@
-"""Reads behind the drug endpoints: autocomplete search and the full drug record.
+"""Reads behind the drug endpoints (autocomplete search, the full drug record) and of a user's tokens.
 
 Search ranks prefix matches on the names index first (one indexed ``LIKE 'key%'`` query on the name
 keys), then fills up with the lookup's fuzzy candidates for what the prefix did not cover.
@@ -7,15 +7,19 @@ keys), then fills up with the lookup's fuzzy candidates for what the prefix did 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models.functions import Length
+from django.utils import timezone
+from knox.models import AuthToken
 
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.lookup.api import lookup_one
 from rxtriage.lookup.keys import name_key
 
-__all__ = ["SearchHit", "drug_get", "drug_search"]
+__all__ = ["SearchHit", "TokenInfo", "drug_get", "drug_search", "token_list", "user_get"]
 
 _KIND_RANK = {"generic": 0, "brand": 1, "synonym": 2, "co_name": 3, "abbreviation": 4}
 _PREFIX_ROWS_PER_RESULT = 4
@@ -121,3 +125,30 @@ def drug_search(*, q: str, limit: int = 10) -> list[SearchHit]:
     if len(hits) < limit:
         hits += _fuzzy_hits(q, {hit.id for hit in hits}, limit - len(hits))
     return hits
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown of a token: its key (the first characters of the token), never the token."""
+
+    prefix: str
+    created: datetime
+    expiry: datetime | None
+
+    @property
+    def expired(self) -> bool:
+        return self.expiry is not None and self.expiry < timezone.now()
+
+
+def user_get(*, username: str) -> Any | None:
+    """The user called ``username``, or ``None``."""
+    user_model = get_user_model()
+    return user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
+
+
+def token_list(*, user: Any) -> list[TokenInfo]:
+    """The tokens of ``user``, oldest first."""
+    rows = (
+        AuthToken.objects.filter(user=user).order_by("created").values_list("token_key", "created", "expiry")
+    )
+    return [TokenInfo(prefix=key, created=created, expiry=expiry) for key, created, expiry in rows]

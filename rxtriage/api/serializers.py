@@ -12,7 +12,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rxtriage.api.fields import StrictBooleanField, StrictCharField, StrictFloatField, storable_body
+from rxtriage.api.fields import (
+    DeclaredFieldsOnly,
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    storable_body,
+)
 from rxtriage.api.limits import (
     MAX_DOSAGE_CHARS,
     MAX_DURATION_CHARS,
@@ -66,22 +72,25 @@ class ErrorSerializer(serializers.Serializer):
 
 
 # --- Prescription requests: input ---------------------------------------------------------------------
-class MedicationInputSerializer(serializers.Serializer):
+class MedicationInputSerializer(DeclaredFieldsOnly, serializers.Serializer):
     medicationName = StrictCharField(max_length=MAX_NAME_CHARS, help_text="The name as the patient typed it.")
     strength = StrictCharField(required=False, allow_blank=True, max_length=MAX_STRENGTH_CHARS, default="")
     form = StrictCharField(required=False, allow_blank=True, max_length=MAX_FORM_CHARS, default="")
     dosage = StrictCharField(required=False, allow_blank=True, max_length=MAX_DOSAGE_CHARS, default="")
 
 
-class PatientInputSerializer(serializers.Serializer):
+class PatientInputSerializer(DeclaredFieldsOnly, serializers.Serializer):
     ageYears = StrictFloatField(required=False, min_value=0, max_value=130)
     weightKg = StrictFloatField(required=False, min_value=0.2, max_value=500)
     pregnant = StrictBooleanField(required=False)
     breastfeeding = StrictBooleanField(required=False)
 
 
-class PrescriptionRequestInputSerializer(serializers.Serializer):
-    """The body of ``POST /api/prescriptions/requests/`` (and of ``rxtriage triage``)."""
+class PrescriptionRequestInputSerializer(DeclaredFieldsOnly, serializers.Serializer):
+    """The body of ``POST /api/prescriptions/requests/`` (and of ``rxtriage triage``).
+
+    Only the declared fields are accepted, at the top level, in each medication and in ``patient``:
+    an unknown key is a ``validation_error`` naming it, so nothing undeclared is stored or echoed."""
 
     medications = serializers.ListField(
         child=MedicationInputSerializer(),
@@ -94,20 +103,40 @@ class PrescriptionRequestInputSerializer(serializers.Serializer):
     patient = PatientInputSerializer(required=False)
 
     def storable_raw(self) -> dict[str, Any]:
-        """The body as sent, for the record (unknown keys kept when storable)."""
+        """The body as sent (declared keys only: others are refused), for the record."""
         return storable_body(self.initial_data, self.validated_data, max_depth=MAX_JSON_DEPTH)
+
+
+OPEN = "open"  # a status filter: pending and escalated requests, what reviewers still have to act on
 
 
 class PrescriptionRequestListInputSerializer(serializers.Serializer):
     route = serializers.ChoiceField(choices=Route.choices, required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[*Status.choices, (OPEN, "Open (pending or escalated)")],
+        required=False,
+        help_text="A status, or `open` for pending and escalated requests.",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
     offset = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
 
 
 class ReviewInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    note = StrictCharField(required=False, allow_blank=True, max_length=MAX_NOTE_CHARS, default="")
+    note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_NOTE_CHARS,
+        default="",
+        help_text="The note the patient sees.",
+    )
+    clinician_note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_NOTE_CHARS,
+        default="",
+        help_text="A private note for pharmacists and doctors; never shown to the patient.",
+    )
 
 
 # --- Drug lookup: input -------------------------------------------------------------------------------
@@ -208,8 +237,14 @@ class DrugDetailSerializer(serializers.ModelSerializer):
 # --- Triage decision: output --------------------------------------------------------------------------
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="Plain words for people; do not parse it.")
     medication = serializers.CharField(required=False, allow_null=True)
+    detail = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The machine detail behind the reason, e.g. {flag, status} of a red flag or {gate} of "
+        "an age gate.",
+    )
 
 
 class MedicationResolutionSerializer(LookupResultSerializer):
@@ -253,10 +288,29 @@ class MedicationLineSerializer(serializers.Serializer):
     schedule = serializers.CharField(allow_blank=True, help_text="Snapshot at triage time.")
 
 
+def _username(user: Any) -> str | None:
+    return None if user is None else str(user.get_username())
+
+
 class ReviewOutputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices, source="review_decision")
-    note = serializers.CharField(allow_blank=True, source="review_note")
+    note = serializers.CharField(allow_blank=True, source="review_note", help_text="Shown to the patient.")
     reviewed_at = serializers.DateTimeField()
+    reviewed_by = serializers.SerializerMethodField()
+    clinician_note = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        help_text="Pharmacists and doctors only: absent from what a patient is shown.",
+    )
+
+    def get_reviewed_by(self, obj: Any) -> str | None:
+        return _username(obj.reviewed_by)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        if not self.context.get("clinician"):
+            data.pop("clinician_note", None)
+        return data
 
 
 class PrescriptionRequestListItemSerializer(serializers.Serializer):
@@ -267,7 +321,11 @@ class PrescriptionRequestListItemSerializer(serializers.Serializer):
     requires_doctor = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
+    reviewed_by = serializers.SerializerMethodField(help_text="The reviewer's username, or null.")
     medications = serializers.SerializerMethodField()
+
+    def get_reviewed_by(self, obj: Any) -> str | None:
+        return _username(obj.reviewed_by)
 
     def get_medications(self, obj: Any) -> list[str]:
         return [line.name for line in obj.lines.all()]
@@ -292,10 +350,12 @@ class PrescriptionRequestDetailSerializer(PrescriptionRequestListItemSerializer)
     def get_patient(self, obj: Any) -> dict[str, Any] | None:
         raw = obj.raw if isinstance(obj.raw, dict) else {}
         patient = raw.get("patient")
-        return patient if isinstance(patient, dict) else None
+        if not isinstance(patient, dict):
+            return None
+        return {key: patient[key] for key in PatientInputSerializer().fields if key in patient}
 
     @extend_schema_field(ReviewOutputSerializer(allow_null=True))
     def get_review(self, obj: Any) -> dict[str, Any] | None:
         if not obj.review_decision:
             return None
-        return dict(ReviewOutputSerializer(obj).data)
+        return dict(ReviewOutputSerializer(obj, context=self.context).data)

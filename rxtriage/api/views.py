@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rxtriage.api import serializers as s
-from rxtriage.api.errors import AlreadyReviewed
+from rxtriage.api.errors import AlreadyReviewed, SelfReviewError
 from rxtriage.api.limits import MAX_PAGE_SIZE, PAGE_SIZE
 from rxtriage.api.parsers import JSONParser
 from rxtriage.api.selectors import drug_get, drug_search
@@ -24,6 +25,7 @@ from rxtriage.triage.services import (
     REVIEWER_ROLES,
     ReviewFinal,
     ReviewForbidden,
+    SelfReviewForbidden,
     prescription_request_create,
     prescription_request_review,
 )
@@ -49,9 +51,31 @@ _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Numeric id
 
 
 class ApiView(APIView):
-    """Base of the API's views: the hardened JSON parser."""
+    """Base of the API's views: the hardened JSON parser, and a wrong method answered 405 (with the
+    path's real ``Allow``) before authentication and permissions, so the answer does not depend on who
+    asks."""
 
     parser_classes = [JSONParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)
+
+
+class PatientDataView(ApiView):
+    """A view whose answers carry patient data: never stored by a browser or a shared cache."""
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def _clinician(request: Request) -> dict[str, Any]:
+    """Serializer context: whether the reader may see clinician-only fields."""
+    return {"clinician": user_role(request.user) in REVIEWER_ROLES}
 
 
 class Pagination(LimitOffsetPagination):
@@ -83,13 +107,14 @@ def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-class PrescriptionRequestListCreateView(ApiView):
+class PrescriptionRequestListCreateView(PatientDataView):
     @extend_schema(
         operation_id="prescription_requests_list",
         parameters=[s.PrescriptionRequestListInputSerializer],
         responses={200: s.PrescriptionRequestPageSerializer, **_errors(400)},
         description="A patient's own requests (newest first), or a pharmacist's or doctor's queue "
-        "(oldest first). Paginated with limit (1-100, default 50) and offset.",
+        "(urgent first, then oldest first). `status=open` lists pending and escalated requests. "
+        "Paginated with limit (1-100, default 50) and offset.",
     )
     def get(self, request: Request) -> Response:
         filters = _validated(s.PrescriptionRequestListInputSerializer, request.query_params)
@@ -115,21 +140,22 @@ class PrescriptionRequestListCreateView(ApiView):
         return Response(s.PrescriptionRequestCreatedSerializer(obj).data, status=status.HTTP_201_CREATED)
 
 
-class PrescriptionRequestDetailView(ApiView):
+class PrescriptionRequestDetailView(PatientDataView):
     @extend_schema(
         operation_id="prescription_requests_retrieve",
         parameters=[_ID],
         responses={200: s.PrescriptionRequestDetailSerializer, **_errors(404)},
-        description="One request: the requester's own, or any request for a pharmacist or doctor.",
+        description="One request: the requester's own, or any request for a pharmacist or doctor. "
+        "The review's `clinician_note` is shown to pharmacists and doctors only.",
     )
     def get(self, request: Request, id: int) -> Response:
         obj = prescription_request_get(user=request.user, id=id)
         if obj is None:
             raise exceptions.NotFound()
-        return Response(s.PrescriptionRequestDetailSerializer(obj).data)
+        return Response(s.PrescriptionRequestDetailSerializer(obj, context=_clinician(request)).data)
 
 
-class PrescriptionRequestReviewView(ApiView):
+class PrescriptionRequestReviewView(PatientDataView):
     permission_classes = [permissions.IsAuthenticated, IsReviewer]
 
     @extend_schema(
@@ -138,7 +164,10 @@ class PrescriptionRequestReviewView(ApiView):
         request=s.ReviewInputSerializer,
         responses={200: s.PrescriptionRequestDetailSerializer, **_errors(400, 403, 404, 409, 415)},
         description="Approve, decline or escalate a request. Pharmacists review the pharmacist route, "
-        "doctors any route; approved and declined are final (409 already_reviewed).",
+        "doctors any route; nobody reviews a request they sent (403 self_review_forbidden); approved "
+        "and declined are final (409 already_reviewed). A pharmacist's escalation moves the request to "
+        "the doctor queue. `note` is shown to the patient, `clinician_note` only to pharmacists and "
+        "doctors.",
     )
     def post(self, request: Request, id: int) -> Response:
         body = _validated(s.ReviewInputSerializer, request.data)
@@ -147,11 +176,13 @@ class PrescriptionRequestReviewView(ApiView):
             raise exceptions.NotFound()
         try:
             obj = prescription_request_review(request_obj=obj, reviewer=request.user, **body)
+        except SelfReviewForbidden as exc:
+            raise SelfReviewError() from exc
         except ReviewForbidden as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
         except ReviewFinal as exc:
             raise AlreadyReviewed() from exc
-        return Response(s.PrescriptionRequestDetailSerializer(obj).data)
+        return Response(s.PrescriptionRequestDetailSerializer(obj, context=_clinician(request)).data)
 
 
 class DrugResolveView(ApiView):
@@ -227,3 +258,10 @@ class ApiNotFoundView(ApiView):
 
     get = post = put = patch = delete = head = _not_found
     options = _not_found  # type: ignore[assignment]  # a 404, not DRF's metadata answer
+
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        """No ``Allow``: there is no resource here to allow anything on."""
+        headers = dict(super().default_response_headers)
+        headers.pop("Allow", None)
+        return headers

@@ -1,5 +1,7 @@
 """Admin for the formulary.  Saving and deleting go through the services, so the names index and the
-formulary version stay in step."""
+formulary version stay in step.  Each medicine's history (django-simple-history) shows who changed
+what, and when; reverting from the history is off (``SIMPLE_HISTORY_REVERT_DISABLED``), since a revert
+would not go through the services."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.formulary.services import drug_delete, drug_save
@@ -25,7 +28,9 @@ class DrugNameInline(admin.TabularInline):
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(SimpleHistoryAdmin):
+    """Medicines, with their history: who changed a schedule or a flag, and when."""
+
     list_display = (
         "generic_name",
         "display_name",
@@ -40,6 +45,7 @@ class DrugAdmin(admin.ModelAdmin):
     search_fields = ("generic_name", "display_name", "atc_code")
     readonly_fields = ("updated_at",)
     inlines = [DrugNameInline]
+    history_list_display = ["schedule", "controlled_basis", "high_alert", "is_active"]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Drug], search_term: str

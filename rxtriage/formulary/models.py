@@ -7,6 +7,7 @@ with ``Drug`` inside one transaction.
 from __future__ import annotations
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Schedule(models.TextChoices):
@@ -78,6 +79,9 @@ class Drug(models.Model):
     source = models.TextField(blank=True)
     review = models.TextField(blank=True, help_text="Facts not confirmed from a primary source.")
     updated_at = models.DateTimeField(auto_now=True)
+    # The audit trail: who changed a medicine (its schedule, flags, names) and when.  Bulk loads write
+    # their history rows in bulk too (rxtriage.formulary.services); usage counts are not history.
+    history = HistoricalRecords(excluded_fields=["prescription_count"])
 
     class Meta:
         ordering = ["generic_name"]

@@ -117,17 +117,27 @@ def _differs(drug: Drug, fields: dict[str, Any]) -> bool:
     return not drug.is_active or any(getattr(drug, name) != fields[name] for name in _COMPARED)
 
 
+def _history_many(*, created: list[Drug], changed: list[Drug], reason: str) -> None:
+    """The audit rows of a bulk load, written in bulk too (one insert per 500 rows): bulk writes send
+    no model signals, so django-simple-history would otherwise record nothing."""
+    if created:
+        Drug.history.bulk_history_create(created, batch_size=500, default_change_reason=reason)
+    if changed:
+        Drug.history.bulk_history_create(changed, batch_size=500, update=True, default_change_reason=reason)
+
+
 @transaction.atomic
 def drug_upsert_many(
     *,
     records: list[DrugRecord],
     deactivate_missing: bool = False,
     progress: Callable[[int], object] | None = None,
+    reason: str = "formulary load",
 ) -> LoadSummary:
-    """Upsert medicines from data records, idempotently.
+    """Upsert medicines from data records, idempotently, with one history row per medicine changed.
 
-    A second run with the same records changes nothing and does not bump the version.
-    ``deactivate_missing`` marks active medicines absent from ``records`` inactive.
+    A second run with the same records changes nothing, writes no history and does not bump the
+    version.  ``deactivate_missing`` marks active medicines absent from ``records`` inactive.
     """
     summary = LoadSummary()
     existing = {d.generic_name: d for d in Drug.objects.select_for_update()}
@@ -154,10 +164,14 @@ def drug_upsert_many(
     summary.created, summary.updated = len(created), len(to_update)
     if created and created[0].pk is None:  # backends that do not return ids from bulk inserts
         created = list(Drug.objects.filter(generic_name__in=[d.generic_name for d in created]))
+    stale: list[Drug] = []
     if deactivate_missing:
         wanted = {r.generic_name for r in records}
-        stale = [d.pk for name, d in existing.items() if name not in wanted and d.is_active]
-        summary.deactivated = Drug.objects.filter(pk__in=stale).update(is_active=False)
+        stale = [d for name, d in existing.items() if name not in wanted and d.is_active]
+        summary.deactivated = Drug.objects.filter(pk__in=[d.pk for d in stale]).update(is_active=False)
+        for drug in stale:
+            drug.is_active = False
+    _history_many(created=created, changed=[*to_update, *stale], reason=reason)
     if created or to_update:
         _names_sync([*created, *to_update])
     if summary.changed:

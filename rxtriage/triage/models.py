@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 __all__ = ["MedicationLine", "PrescriptionRequest", "ReviewDecision", "Route", "Status"]
 
@@ -56,7 +57,13 @@ class PrescriptionRequest(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_decision = models.CharField(max_length=12, choices=ReviewDecision.choices, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = models.TextField(blank=True, help_text="The reviewer's note to the patient.")
+    clinician_note = models.TextField(
+        blank=True, help_text="The reviewer's private note for other clinicians; never shown to the patient."
+    )
+    # The audit trail: every change of status, route and review, with who and when.  The request's
+    # patient data (body, symptoms, decision) is not copied into the history.
+    history = HistoricalRecords(excluded_fields=["raw", "symptoms", "duration", "decision"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

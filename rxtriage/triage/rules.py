@@ -330,8 +330,8 @@ def red_flags_present(facts: Facts) -> list[Reason]:
     return [
         Reason(
             "red_flag" if f.status == "affirmed" else "red_flag_uncertain",
-            f"{messages[f.code]} Call {line} or go to the nearest emergency department now. "
-            f"[{f.code}, {f.status}]",
+            f"{messages[f.code]} Call {line} or go to the nearest emergency department now.",
+            detail=(("flag", f.code), ("status", f.status)),
         )
         for f in facts.scan.present
     ]
@@ -342,7 +342,8 @@ def red_flags_resolved_or_past(facts: Facts) -> list[Reason]:
     return [
         Reason(
             "symptom_needs_review",
-            f"{_label(f.code)} is mentioned as {f.status}: a doctor should review it. [{f.code}]",
+            f"{_label(f.code)} is mentioned as {f.status}: a doctor should review it.",
+            detail=(("flag", f.code), ("status", f.status)),
         )
         for f in facts.scan.with_status("resolved", "history")
     ]
@@ -359,7 +360,11 @@ def treatment_failure(facts: Facts) -> list[Reason]:
 def red_flags_hypothetical(facts: Facts) -> list[Reason]:
     """Hypothetical mentions are recorded, not urgent."""
     return [
-        Reason("red_flag_hypothetical", f"{_label(f.code)} was mentioned hypothetically. [{f.code}]")
+        Reason(
+            "red_flag_hypothetical",
+            f"{_label(f.code)} was mentioned hypothetically.",
+            detail=(("flag", f.code), ("status", f.status)),
+        )
         for f in facts.scan.with_status("hypothetical")
     ]
 
@@ -367,7 +372,11 @@ def red_flags_hypothetical(facts: Facts) -> list[Reason]:
 def red_flags_family(facts: Facts) -> list[Reason]:
     """A relative's history is recorded, it is not the patient's."""
     return [
-        Reason("red_flag_family_history", f"{_label(f.code)} of a relative was mentioned. [{f.code}]")
+        Reason(
+            "red_flag_family_history",
+            f"{_label(f.code)} of a relative was mentioned.",
+            detail=(("flag", f.code), ("status", f.status)),
+        )
         for f in facts.scan.with_status("family")
     ]
 
@@ -565,8 +574,9 @@ def _gates_failed(facts: Facts, line: Line, age: float) -> list[Reason]:
     return [
         Reason(
             "age_gate",
-            f"{line.label} is not for children under {gate.min_age_years:g} years [{gate.id}].",
+            f"{line.label} is not for children under {gate.min_age_years:g} years.",
             line.label,
+            detail=(("gate", gate.id),),
         )
         for gate in facts.rules.age_gates
         if age < gate.min_age_years and gate.match.matches(line)

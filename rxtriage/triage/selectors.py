@@ -2,7 +2,9 @@
 
 * a patient sees their own requests only (another patient's request is "not found");
 * a pharmacist's queue is the pharmacist route;
-* a doctor's queue is the doctor and urgent routes (a doctor may filter on any route);
+* a doctor's queue is the doctor and urgent routes (a doctor may filter on any route), urgent first,
+  then oldest first; a pharmacist's queue is oldest first;
+* ``status="open"`` means what a reviewer still has to act on: pending and escalated;
 * pharmacists and doctors may open any single request.
 """
 
@@ -12,11 +14,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from rxtriage.triage.models import PrescriptionRequest, Route
+from rxtriage.triage.models import PrescriptionRequest, Route, Status
 
-__all__ = ["prescription_request_get", "prescription_request_list", "user_role"]
+__all__ = ["OPEN_STATUSES", "prescription_request_get", "prescription_request_list", "user_role"]
 
 DOCTOR_QUEUE = (Route.DOCTOR, Route.URGENT)
+OPEN_STATUSES = (Status.PENDING, Status.ESCALATED)
+_QUEUE_ORDER = {
+    "doctor": ("-urgent", "created_at", "id"),
+    "pharmacist": ("created_at", "id"),
+}
 
 
 def user_role(user: Any) -> str:
@@ -28,7 +35,7 @@ def user_role(user: Any) -> str:
 def prescription_request_list(
     *, user: Any, route: str | None = None, status: str | None = None
 ) -> QuerySet[PrescriptionRequest]:
-    """The requests ``user`` may list: their own (patients) or their queue (oldest first)."""
+    """The requests ``user`` may list: their own (patients, newest first) or their queue."""
     role = user_role(user)
     queryset = PrescriptionRequest.objects.all()
     if role == "pharmacist":
@@ -40,15 +47,17 @@ def prescription_request_list(
         queryset = queryset.filter(requester=user)
     if route is not None:
         queryset = queryset.filter(route=route)
-    if status is not None:
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status is not None:
         queryset = queryset.filter(status=status)
-    ordering = ("-created_at", "-id") if role not in ("pharmacist", "doctor") else ("created_at", "id")
-    return queryset.order_by(*ordering).prefetch_related("lines")
+    ordering = _QUEUE_ORDER.get(role, ("-created_at", "-id"))
+    return queryset.order_by(*ordering).select_related("reviewed_by").prefetch_related("lines")
 
 
 def prescription_request_get(*, user: Any, id: int) -> PrescriptionRequest | None:
     """One request ``user`` may see, or ``None`` (also for another patient's request)."""
-    queryset = PrescriptionRequest.objects.prefetch_related("lines")
+    queryset = PrescriptionRequest.objects.select_related("reviewed_by").prefetch_related("lines")
     if user_role(user) not in ("pharmacist", "doctor"):
         queryset = queryset.filter(requester=user)
     return queryset.filter(pk=id).first()

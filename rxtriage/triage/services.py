@@ -26,6 +26,7 @@ from rxtriage.triage.types import Decision, TriageInput
 __all__ = [
     "ReviewFinal",
     "ReviewForbidden",
+    "SelfReviewForbidden",
     "categorize_prescription_request",
     "prescription_counts_refresh",
     "prescription_request_create",
@@ -49,6 +50,10 @@ _FINAL = frozenset({Status.APPROVED, Status.DECLINED})
 
 class ReviewForbidden(Exception):
     """The reviewer's role may not review this request."""
+
+
+class SelfReviewForbidden(ReviewForbidden):
+    """Nobody reviews a request they sent themselves, whatever their role (HTTP 403 self_review_forbidden)."""
 
 
 class ReviewFinal(Exception):
@@ -152,13 +157,20 @@ def prescription_request_create(
 
 
 def prescription_request_review(
-    *, request_obj: PrescriptionRequest, reviewer: Any, decision: str, note: str = ""
+    *,
+    request_obj: PrescriptionRequest,
+    reviewer: Any,
+    decision: str,
+    note: str = "",
+    clinician_note: str = "",
 ) -> PrescriptionRequest:
     """Record a pharmacist's or doctor's review: who, when, what, and the new status.
 
-    Pharmacists review requests on the pharmacist route; doctors review any.  Approved and declined
-    are final; an escalated request stays open and moves one level up (pharmacist -> doctor ->
-    urgent).  The row is locked while it is updated, so two reviewers cannot both win.
+    Pharmacists review requests on the pharmacist route; doctors review any.  Nobody reviews a request
+    they sent (``SelfReviewForbidden``), whatever their role and whichever path calls this.  Approved
+    and declined are final; an escalated request stays open and moves one level up (pharmacist ->
+    doctor -> urgent).  ``note`` is shown to the patient; ``clinician_note`` only to reviewers.  The
+    row is locked while it is updated, so two reviewers cannot both win.
     """
     role = user_role(reviewer)
     if role not in REVIEWER_ROLES:
@@ -166,6 +178,8 @@ def prescription_request_review(
     choice = ReviewDecision(decision)
     with transaction.atomic():
         obj = PrescriptionRequest.objects.select_for_update().get(pk=request_obj.pk)
+        if obj.requester_id == reviewer.pk:
+            raise SelfReviewForbidden("Nobody may review a request they sent themselves.")
         if role == "pharmacist" and obj.route != Route.PHARMACIST:
             raise ReviewForbidden("Pharmacists review requests on the pharmacist route only.")
         if obj.status in _FINAL:
@@ -179,6 +193,8 @@ def prescription_request_review(
         obj.reviewed_at = timezone.now()
         obj.review_decision = choice.value
         obj.review_note = note
+        obj.clinician_note = clinician_note
+        obj._history_user = reviewer  # type: ignore[attr-defined]  # the audit trail's "who"
         obj.save(
             update_fields=[
                 "status",
@@ -189,6 +205,7 @@ def prescription_request_review(
                 "reviewed_at",
                 "review_decision",
                 "review_note",
+                "clinician_note",
             ]
         )
     return obj

@@ -107,16 +107,21 @@ class TriageInput:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a decision went the way it did: a stable machine code and a human message."""
+    """Why a decision went the way it did: a stable machine code, a human message (plain words, no
+    internal tags) and, apart from the message, the machine detail behind it (``detail``: e.g. the
+    red-flag code and its status, or the age gate's id)."""
 
     code: str
     message: str
     medication: str | None = None
+    detail: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.medication is not None:
             data["medication"] = self.medication
+        if self.detail:
+            data["detail"] = dict(self.detail)
         return data
 
 

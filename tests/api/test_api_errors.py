@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
+from rxtriage.api.errors import csrf_failure
 from rxtriage.api.middleware import ApiGuardMiddleware
 from rxtriage.api.throttles import UserRateThrottle
 
@@ -149,3 +151,65 @@ def test_a_path_with_control_characters_is_still_a_json_not_found(patient: APICl
     )
     assert response.status_code == 404
     assert code(response) == "not_found"
+
+
+# --- HTTP semantics: 405 before who-asks, no Allow on 404s, JSON for CSRF and Host failures -------------
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "allow"),
+    [
+        ("patient", "get", "/api/prescriptions/requests/1/review/", {"POST", "OPTIONS"}),
+        ("anonymous", "get", "/api/prescriptions/requests/1/review/", {"POST", "OPTIONS"}),
+        ("anonymous", "delete", LIST, {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("patient", "put", "/api/drugs/search/", {"GET", "HEAD", "OPTIONS"}),
+        ("patient", "post", "/api/prescriptions/requests/1/", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_a_wrong_method_is_405_with_the_paths_allow_whoever_asks(
+    patient: APIClient, anonymous: APIClient, caller: str, method: str, path: str, allow: set[str]
+) -> None:
+    client = patient if caller == "patient" else anonymous
+    response = getattr(client, method)(path)
+    assert response.status_code == 405, response.content
+    assert code(response) == "method_not_allowed"
+    assert {m.strip() for m in response["Allow"].split(",")} == allow
+
+
+def test_an_unknown_method_is_405_too(patient: APIClient) -> None:
+    response = patient.generic("BREW", LIST)
+    assert response.status_code == 405 and code(response) == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/nothing/here/", "/api/prescriptions/requests"])
+def test_an_api_404_carries_no_allow_header(patient: APIClient, path: str) -> None:
+    response = patient.post(path, {}, format="json")
+    assert response.status_code == 404
+    assert "Allow" not in response
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_a_csrf_failure_on_health_paths_is_the_json_envelope(db: Any, path: str) -> None:
+    response = Client(enforce_csrf_checks=True).post(path, {"a": "b"})
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/json")
+    assert code(response) == "csrf_failed"
+
+
+def test_the_csrf_failure_view_answers_json_on_api_paths() -> None:
+    response = csrf_failure(RequestFactory().post("/api/prescriptions/requests/"), reason="no token")
+    assert response.status_code == 403
+    assert json.loads(response.content)["error"]["code"] == "csrf_failed"
+
+
+def test_a_csrf_failure_elsewhere_keeps_djangos_page(db: Any) -> None:
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", LIST, "/api/nothing/"])
+def test_a_bad_host_on_api_and_health_paths_is_the_json_envelope(db: Any, settings: Any, path: str) -> None:
+    settings.ALLOWED_HOSTS = ["rx.example.org"]
+    response = Client().get(path, HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert code(response) == "bad_host"

@@ -89,7 +89,7 @@ def test_all_medications_of_a_request_are_resolved_in_one_lookup(patient: APICli
 
 
 def test_the_raw_request_is_stored_as_sent(patient: APIClient) -> None:
-    sent = body("Panadol", clientVersion="2.3.1")
+    sent = body("Panadol", duration="2 days", patient={"ageYears": 30})
     response = patient.post(URL, sent, format="json")
     assert response.status_code == 201
     assert PrescriptionRequest.objects.get(pk=response.json()["id"]).raw == sent
@@ -136,8 +136,8 @@ def test_a_declared_content_length_over_64_kb_is_refused(patient: APIClient) -> 
 
 
 def test_a_body_of_exactly_64_kb_is_accepted(patient: APIClient) -> None:
-    base = json.dumps(body("Panadol", pad=""))
-    sent = json.dumps(body("Panadol", pad="x" * (64 * 1024 - len(base))))
+    base = json.dumps(body("Panadol"))
+    sent = base + " " * (64 * 1024 - len(base))  # JSON allows trailing whitespace
     assert len(sent.encode()) == 64 * 1024
     assert post_raw(patient, sent).status_code == 201
 
@@ -228,24 +228,40 @@ def test_nul_characters_are_a_validation_error(patient: APIClient, sent: Any) ->
     assert error_code(response) == "validation_error"
 
 
-def test_unknown_keys_are_stored_as_sent_unless_the_database_cannot_store_them(patient: APIClient) -> None:
-    deep: Any = 1
-    for _ in range(40):
-        deep = [deep]
-    sent = {
-        "medications": [{"medicationName": "Panadol", "note": "a\u0000b"}],
-        "appVersion": "2.3.1",
-        "comment": "nul \u0000 here",
-        "\u0000key": 1,
-        "deep": deep,
-    }
+@pytest.mark.parametrize(
+    ("sent", "path", "names"),
+    [
+        (body("Panadol", appVersion="2.3.1"), [], {"appVersion"}),
+        (body("Panadol", comment="<script>alert(1)</script>", deep=[[[1]]]), [], {"comment", "deep"}),
+        ({"medications": [{"medicationName": "Panadol", "note": "a"}]}, ["medications", "0"], {"note"}),
+        (body("Panadol", patient={"ageYears": 30, "name": "<b>Ada</b>"}), ["patient"], {"name"}),
+        (body("Panadol", **{"\u0000key": 1, "k\ud800": 2}), [], {"?key", "k?"}),
+    ],
+    ids=["top level", "markup and nesting", "in a medication", "in patient", "unprintable names"],
+)
+def test_undeclared_keys_are_refused_with_their_names_and_nothing_is_stored(
+    patient: APIClient, sent: dict[str, Any], path: list[str], names: set[str]
+) -> None:
     response = post_raw(patient, json.dumps(sent))
-    assert response.status_code == 201, response.content
-    raw = PrescriptionRequest.objects.get(pk=response.json()["id"]).raw
-    assert raw == {
-        "medications": [{"medicationName": "Panadol", "strength": "", "form": "", "dosage": ""}],
-        "appVersion": "2.3.1",
-    }
+    assert response.status_code == 400, response.content
+    assert error_code(response) == "validation_error"
+    fields = response.json()["error"]["fields"]
+    for key in path:
+        fields = fields[key]
+    assert set(fields) == names
+    assert all("Unknown field" in fields[name][0] for name in names)
+    assert "<script>" not in response.content.decode() and "<b>" not in response.content.decode()
+    assert not PrescriptionRequest.objects.exists()
+
+
+def test_the_detail_shows_only_declared_patient_facts_even_of_an_old_record(
+    patient: APIClient, create_request: Any
+) -> None:
+    saved = create_request(patient, body("Panadol", patient={"ageYears": 30}))
+    saved.raw["patient"]["name"] = "<b>Ada</b>"  # stored before unknown keys were refused
+    saved.save(update_fields=["raw"])
+    data = patient.get(f"{URL}{saved.pk}/").json()
+    assert data["patient"] == {"ageYears": 30}
 
 
 def test_an_unpaired_surrogate_is_a_validation_error(patient: APIClient) -> None:
@@ -324,6 +340,45 @@ def test_the_list_filters_by_status(patient: APIClient, pharmacist: APIClient, c
     pharmacist.post(f"{URL}{first.pk}/review/", {"decision": "approve"}, format="json")
     assert [r["id"] for r in pharmacist.get(URL, {"status": "pending"}).json()["results"]] == [second.pk]
     assert [r["id"] for r in patient.get(URL, {"status": "approved"}).json()["results"]] == [first.pk]
+
+
+def test_status_open_lists_pending_and_escalated_requests(
+    patient: APIClient, pharmacist: APIClient, doctor: APIClient, create_request: Any
+) -> None:
+    approved, escalated, pending = (create_request(patient) for _ in range(3))
+    pharmacist.post(f"{URL}{approved.pk}/review/", {"decision": "approve"}, format="json")
+    pharmacist.post(f"{URL}{escalated.pk}/review/", {"decision": "escalate"}, format="json")
+    assert [r["id"] for r in pharmacist.get(URL, {"status": "open"}).json()["results"]] == [pending.pk]
+    assert [r["id"] for r in doctor.get(URL, {"status": "open"}).json()["results"]] == [escalated.pk]
+    mine = {r["id"] for r in patient.get(URL, {"status": "open"}).json()["results"]}
+    assert mine == {escalated.pk, pending.pk}
+
+
+def test_the_doctor_queue_puts_urgent_requests_first_then_the_oldest(
+    patient: APIClient, doctor: APIClient, create_request: Any
+) -> None:
+    old_doctor = create_request(patient, body("Tramadol"))
+    urgent_1 = create_request(patient, body("Panadol", symptoms="crushing chest pain"))
+    new_doctor = create_request(patient, body("Tramadol"))
+    urgent_2 = create_request(patient, body("Panadol", symptoms="I cannot breathe"))
+    assert urgent_2.route == "urgent"
+    order = [r["id"] for r in doctor.get(URL, {"status": "open"}).json()["results"]]
+    assert order == [urgent_1.pk, urgent_2.pk, old_doctor.pk, new_doctor.pk]
+
+
+def test_list_and_detail_answers_are_never_stored_by_caches(
+    patient: APIClient, pharmacist: APIClient, create_request: Any
+) -> None:
+    saved = create_request(patient)
+    answers = [
+        patient.get(URL),
+        patient.get(f"{URL}{saved.pk}/"),
+        patient.post(URL, body("Panadol"), format="json"),
+        pharmacist.post(f"{URL}{saved.pk}/review/", {"decision": "approve"}, format="json"),
+        patient.get(f"{URL}987654/"),
+    ]
+    for response in answers:
+        assert "no-store" in response["Cache-Control"], response.status_code
 
 
 @pytest.mark.parametrize(

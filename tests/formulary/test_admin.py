@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from rxtriage.formulary.datafile import read_records
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.formulary.selectors import formulary_version_get
+from rxtriage.formulary.services import drug_upsert_many
 
 
 @pytest.fixture
@@ -60,3 +63,27 @@ def test_saving_in_the_admin_rebuilds_names_and_bumps_the_version(
     assert drug.schedule == "controlled"
     assert DrugName.objects.filter(drug=drug, name="ibuxiz", kind="brand").exists()
     assert formulary_version_get() == version + 1
+    change = drug.history.latest()
+    assert change.history_user.username == "formulary-admin"
+    assert change.schedule == "controlled" and change.prev_record.schedule != "controlled"
+    page = admin_client.get(f"/admin/formulary/drug/{drug.pk}/history/")
+    assert page.status_code == 200 and b"formulary-admin" in page.content
+
+
+def test_every_loaded_medicine_has_its_history_from_the_bulk_load(formulary: Any) -> None:
+    drugs = Drug.objects.count()
+    assert Drug.history.filter(history_type="+").values("id").distinct().count() == drugs
+
+
+def test_a_bulk_load_that_changes_a_schedule_records_it_and_an_unchanged_load_records_nothing(
+    formulary: Any,
+) -> None:
+    records = read_records()
+    before = Drug.history.count()
+    drug_upsert_many(records=records)
+    assert Drug.history.count() == before  # nothing changed, nothing recorded
+    changed = [replace(r, schedule="controlled") if r.generic_name == "ibuprofen" else r for r in records]
+    drug_upsert_many(records=changed)
+    row = Drug.objects.get(generic_name="ibuprofen").history.latest()
+    assert row.history_type == "~" and row.schedule == "controlled"
+    assert row.history_change_reason == "formulary load" and Drug.history.count() == before + 1

@@ -123,6 +123,27 @@ def test_a_red_flag_makes_any_request_urgent_and_requires_a_doctor() -> None:
     assert decision.red_flags == ("chest dey pain",)
 
 
+@pytest.mark.parametrize(
+    ("symptoms", "code", "status"),
+    [
+        ("crushing chest pain for an hour", "red_flag", "affirmed"),
+        ("not sure if it's chest pain", "red_flag_uncertain", "uncertain"),
+        ("had a seizure last year", "symptom_needs_review", "history"),
+        ("if I get chest pain what do I do", "red_flag_hypothetical", "hypothetical"),
+        ("my mother had a stroke", "red_flag_family_history", "family"),
+    ],
+)
+def test_reason_messages_carry_no_internal_tags_and_the_detail_is_a_field_of_its_own(
+    symptoms: str, code: str, status: str
+) -> None:
+    decision = triage(("Panadol", PARACETAMOL), symptoms=symptoms)
+    reasons = [r for r in decision.as_dict()["reasons"] if r["code"] == code]
+    assert reasons, decision.codes
+    for reason in reasons:
+        assert "[" not in reason["message"] and "_" not in reason["message"], reason["message"]
+        assert reason["detail"]["status"] == status and reason["detail"]["flag"]
+
+
 def test_an_uncertain_red_flag_is_urgent_with_its_own_code() -> None:
     decision = triage(("Panadol", PARACETAMOL), symptoms="not sure if it's chest pain")
     assert decision.route == "urgent"
@@ -382,6 +403,8 @@ def test_a_child_below_an_age_gate_goes_to_a_doctor(
     decision = triage(line, patient={"ageYears": age})
     assert decision.route == "doctor"
     assert "age_gate" in codes(decision)
+    gate = next(r for r in decision.as_dict()["reasons"] if r["code"] == "age_gate")
+    assert "[" not in gate["message"] and gate["detail"]["gate"]
 
 
 def test_an_age_gate_reads_the_age_from_the_symptoms() -> None:
