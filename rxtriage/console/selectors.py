@@ -12,12 +12,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rxtriage.triage.models import PrescriptionRequest, Route, Status
 from rxtriage.triage.redflags import find_red_flags
-from rxtriage.triage.selectors import prescription_request_list, user_role
+from rxtriage.triage.selectors import OPEN_STATUSES, prescription_request_list, user_role
 
 __all__ = [
     "OVERDUE_AFTER",
@@ -37,7 +37,7 @@ OVERDUE_AFTER = {
     Route.DOCTOR: dt.timedelta(hours=4),
     Route.PHARMACIST: dt.timedelta(hours=2),
 }
-OPEN = (Status.PENDING, Status.ESCALATED)
+OPEN = OPEN_STATUSES
 CLOSED = (Status.APPROVED, Status.DECLINED)
 STATES = ("open", "closed", "all")
 
@@ -67,10 +67,9 @@ class QueueRow:
 
 
 def _scoped(*, user: Any, filters: QueueFilters) -> QuerySet[PrescriptionRequest]:
-    queryset = prescription_request_list(user=user, route=filters.route)
-    if filters.state == "open":
-        queryset = queryset.filter(status__in=OPEN)
-    elif filters.state == "closed":
+    open_only = "open" if filters.state == "open" else None
+    queryset = prescription_request_list(user=user, route=filters.route, status=open_only)
+    if filters.state == "closed":
         queryset = queryset.filter(status__in=CLOSED)
     if filters.day is not None:
         queryset = queryset.filter(created_at__date=filters.day)
@@ -78,15 +77,8 @@ def _scoped(*, user: Any, filters: QueueFilters) -> QuerySet[PrescriptionRequest
 
 
 def queue_rows(*, user: Any, filters: QueueFilters, limit: int = 200) -> list[QueueRow]:
-    """The reviewer's queue: urgent first, then oldest first; each row with its age and overdue flag."""
-    urgent_first = Case(
-        When(route=Route.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    queryset = (
-        _scoped(user=user, filters=filters)
-        .select_related("requester")
-        .order_by(urgent_first, "created_at", "id")[:limit]
-    )
+    """The reviewer's queue in the triage selector's order; each row with its age and overdue flag."""
+    queryset = _scoped(user=user, filters=filters)[:limit]  # the queue's order: urgent first, then oldest
     now = timezone.now()
     rows = []
     for obj in queryset:
@@ -100,8 +92,8 @@ def queue_counts(*, user: Any) -> dict[str, int]:
     """Open requests per route in the reviewer's queues (what the tabs show)."""
     routes = (Route.PHARMACIST,) if user_role(user) == "pharmacist" else (Route.URGENT, Route.DOCTOR)
     found = Counter(
-        prescription_request_list(user=user)
-        .filter(status__in=OPEN, route__in=routes)
+        prescription_request_list(user=user, status="open")
+        .filter(route__in=routes)
         .order_by()
         .values_list("route", flat=True)
     )

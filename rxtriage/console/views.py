@@ -156,6 +156,7 @@ def request_review(request: HttpRequest, id: int) -> HttpResponse:
             reviewer=request.user,
             decision=form.cleaned_data["decision"],
             note=form.cleaned_data["note"],
+            clinician_note=form.cleaned_data["clinician_note"],
         )
     except ReviewForbidden as exc:
         messages.error(request, str(exc))

@@ -145,9 +145,8 @@ def test_a_review_without_the_csrf_token_is_refused(
     make_person: Callable[..., Any], saved: Callable[..., Any]
 ) -> None:
     obj = saved(BENIGN)
-    make_person("chidi", "pharmacist")
     client = Client(enforce_csrf_checks=True)
-    client.login(username="chidi", password=PASSWORD)
+    client.force_login(make_person("chidi", "pharmacist"))
     response = client.post(f"/console/requests/{obj.pk}/review/", {"decision": "approve"})
     assert response.status_code == 403
     obj.refresh_from_db()
@@ -198,3 +197,59 @@ def test_set_password_refuses_a_patient(
     monkeypatch.setattr("sys.stdin", io.StringIO("a much longer pass phrase 42\n"))
     with pytest.raises(CommandError, match="Only pharmacists and doctors"):
         call_command("set_password", "ada")
+
+
+def test_nobody_reviews_a_request_they_sent_themselves(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    obj = saved(DOCTOR, username="dami", role="doctor")
+    client = signed_in("dami", "doctor")
+    assert "another clinician must review it" in client.get(f"/console/requests/{obj.pk}/").content.decode()
+    response = client.post(
+        f"/console/requests/{obj.pk}/review/", {"decision": "approve", "seen_status": "pending"}
+    )
+    assert response.status_code == 403
+    obj.refresh_from_db()
+    assert obj.status == "pending"
+
+
+def test_a_review_keeps_the_private_clinician_note_apart_from_the_patients_note(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    obj = saved(DOCTOR)
+    client = signed_in("dami", "doctor")
+    client.post(
+        f"/console/requests/{obj.pk}/review/",
+        {
+            "decision": "escalate",
+            "note": "Please call 112",
+            "clinician_note": "Query misuse",
+            "seen_status": "pending",
+        },
+    )
+    obj.refresh_from_db()
+    assert (obj.review_note, obj.clinician_note) == ("Please call 112", "Query misuse")
+    page = client.get(f"/console/requests/{obj.pk}/").content.decode()
+    assert "Query misuse" in page and "Please call 112" in page
+
+
+def test_repeated_failed_sign_ins_lock_the_account_out(
+    make_person: Callable[..., Any], settings: Any
+) -> None:
+    make_person("chidi", "pharmacist")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post("/console/login/", {"username": "chidi", "password": "wrong"})
+    response = Client().post("/console/login/", {"username": "chidi", "password": PASSWORD})
+    assert response.status_code != 302  # the right password no longer signs in while locked out
+    assert "_auth_user_id" not in response.client.session
+
+
+def test_the_request_history_shows_who_reviewed_it(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    obj = saved(BENIGN)
+    client = signed_in("chidi", "pharmacist")
+    client.post(f"/console/requests/{obj.pk}/review/", {"decision": "decline", "seen_status": "pending"})
+    page = client.get(f"/console/requests/{obj.pk}/?state=all").content.decode()
+    history = page[page.index('id="history-h"') :]
+    assert "declined" in history and "(chidi)" in history
