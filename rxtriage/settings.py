@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "rxtriage.formulary",
     "rxtriage.lookup",
+    "rxtriage.curation",
     "rxtriage.triage",
     "rxtriage.api",
     "rxtriage.ops",

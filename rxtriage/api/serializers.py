@@ -185,6 +185,12 @@ class LookupResultSerializer(serializers.Serializer):
     drug = DrugInfoSerializer(allow_null=True)
     candidates = serializers.ListField(child=serializers.DictField())
     note = serializers.CharField(allow_null=True, required=False)
+    reason = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="Why nothing was resolved: not_in_formulary, not_a_medicine, ambiguous, "
+        "error_prone_abbreviation, look_alike_sound_alike or not_found; null when a medicine was.",
+    )
 
 
 class ResolveOutputSerializer(serializers.Serializer):

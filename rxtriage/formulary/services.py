@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from rxtriage.formulary.datafile import DrugRecord, record_names
@@ -20,6 +21,7 @@ __all__ = [
     "drug_delete",
     "drug_save",
     "drug_upsert_many",
+    "formulary_loaded",
     "formulary_version_bump",
     "on_version_change",
 ]
@@ -27,6 +29,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _listeners: list[Callable[[int], None]] = []
+
+# Sent by ``drug_upsert_many`` inside its transaction when a load changed the formulary, so names kept
+# outside the data files (the curation loop's approved names) can be put back on the loaded records.
+formulary_loaded = Signal()
 
 
 def on_version_change(listener: Callable[[int], None]) -> None:
@@ -175,6 +181,7 @@ def drug_upsert_many(
     if created or to_update:
         _names_sync([*created, *to_update])
     if summary.changed:
+        formulary_loaded.send(sender=Drug)
         summary.version = formulary_version_bump()
     summary.names = DrugName.objects.count()
     return summary

@@ -136,7 +136,7 @@ class DrugLookup:
     def lookup_many(self, names: Sequence[str]) -> list[LookupResult]:
         norms = [normalize(name) for name in names]
         version = self.cache.version()
-        keys = [self.cache.key("\x1f".join(n.keys), version) if n.keys else "" for n in norms]
+        keys = [self.cache.key(n.cache_text, version) if n.keys else "" for n in norms]
         pending = {key: norm for key, norm in zip(keys, norms, strict=True) if key}
         start = self.timer()
         found = self.cache.get_many(list(pending))
@@ -167,6 +167,7 @@ class DrugLookup:
             note=resolution.note,
             strength_mg=norm.strength_mg,
             form=norm.form,
+            strength=norm.strength,
         )
 
     def _resolve_missing(self, missing: dict[str, Normalized]) -> dict[str, dict[str, Any]]:

@@ -24,21 +24,25 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from rxtriage.lookup.keys import name_key
-from rxtriage.lookup.types import Normalized
+from rxtriage.lookup.types import Normalized, Strength
 
 __all__ = [
     "DATA_DIR",
     "FORM_WORDS",
     "MAX_INPUT",
     "MAX_KEYS",
+    "MG_PER_UNIT",
     "SALT_WORDS",
+    "STOP_WORDS",
     "error_prone_abbreviations",
     "error_prone_expansions",
     "normalize",
+    "strength_parse",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -46,417 +50,56 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_INPUT = 300  # characters read from the input (the API allows 200 per name)
 MAX_KEYS = 16
 
-# --- vocabulary ---------------------------------------------------------------------------------------
+# --- vocabulary (data/vocabulary.yaml, with its sources) ----------------------------------------------
+
+
+def _vocabulary() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DATA_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+_VOCABULARY = _vocabulary()
+
+
+def _words_of(section: str) -> frozenset[str]:
+    return frozenset(str(w) for w in _VOCABULARY[section]["words"])
+
 
 # form word -> canonical form
 FORM_WORDS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "tab",
-            "tabs",
-            "tablet",
-            "tablets",
-            "tabls",
-            "caplet",
-            "caplets",
-            "dispersible",
-            "odt",
-            "orodispersible",
-            "chewable",
-            "mups",
-        ),
-        "tablet",
-    ),
-    **dict.fromkeys(("cap", "caps", "capsule", "capsules", "capsul", "softgel", "softgels"), "capsule"),
-    **dict.fromkeys(("syr", "syrup", "syrups", "syrp", "linctus", "elixir", "mixture", "mist"), "syrup"),
-    **dict.fromkeys(("susp", "suspension", "suspensions", "suspention"), "suspension"),
-    **dict.fromkeys(
-        (
-            "inj",
-            "injection",
-            "injections",
-            "injectable",
-            "amp",
-            "amps",
-            "ampoule",
-            "ampoules",
-            "ampule",
-            "vial",
-            "vials",
-            "iv",
-            "im",
-            "jab",
-            "shot",
-        ),
-        "injection",
-    ),
-    **dict.fromkeys(("infusion", "drip", "drips"), "infusion"),
-    **dict.fromkeys(("cream", "creams", "crm"), "cream"),
-    **dict.fromkeys(("oint", "ointment", "ointments", "ung"), "ointment"),
-    **dict.fromkeys(("pill", "pills"), "tablet"),
-    **dict.fromkeys(("spansule", "spansules"), "capsule"),
-    "gargle": "mouthwash",
-    "gel": "gel",
-    "jelly": "gel",
-    "emulgel": "gel",
-    "paint": "paint",
-    **dict.fromkeys(("drop", "drops", "gtt", "gtts"), "drops"),
-    **dict.fromkeys(
-        ("inhaler", "inhalers", "inhailer", "inhaller", "puffer", "evohaler", "accuhaler", "diskus", "mdi"),
-        "inhaler",
-    ),
-    # insulin and other pens by device name ("Lantus SoloStar", "NovoRapid FlexPen")
-    **dict.fromkeys(("pen", "pens", "penfill", "flexpen", "solostar", "kwikpen", "flextouch"), "pen"),
-    **dict.fromkeys(("pessary", "pessaries", "pess"), "pessary"),
-    **dict.fromkeys(("suppository", "suppositories", "supp", "supps"), "suppository"),
-    **dict.fromkeys(("spray", "sprays"), "spray"),
-    **dict.fromkeys(("lotion", "lotions"), "lotion"),
-    **dict.fromkeys(("powder", "powders", "pwd"), "powder"),
-    **dict.fromkeys(("sachet", "sachets", "satchet", "satchets", "sachect"), "sachet"),
-    "patch": "patch",
-    "patches": "patch",
-    "nebule": "nebule",
-    "nebules": "nebule",
-    "nebuliser": "nebule",
-    "nebulizer": "nebule",
-    "lozenge": "lozenge",
-    "lozenges": "lozenge",
-    "granules": "granules",
-    "shampoo": "shampoo",
-    "mouthwash": "mouthwash",
-    "enema": "enema",
+    str(word): str(form) for form, words in _VOCABULARY["forms"].items() for word in words
 }
 # "cough syrup" and "linctus" read as syrup; the place words go with a form
-_ROUTE_WORDS = frozenset({"eye", "ear", "nasal", "topical", "vaginal", "rectal", "oral", "sublingual"})
-_PACK_WORDS = frozenset(
-    {
-        "card",
-        "cards",
-        "strip",
-        "strips",
-        "pack",
-        "packs",
-        "packet",
-        "packets",
-        "bottle",
-        "bottles",
-        "box",
-        "boxes",
-        "tin",
-        "tins",
-        "tube",
-        "tubes",
-        "pcs",
-        "piece",
-        "pieces",
-        "blister",
-        "blisters",
-        "fdc",  # "RHZE 4FDC": a fixed-dose combination pack
-        "sachet",
-        "sachets",
-        "satchet",
-        "satchets",
-        "dose",
-        "doses",
-        "unit",
-        "units",
-        "pkt",
-        "pkts",
-    }
-)
-_DOSING_WORDS = frozenset(
-    {
-        "od",
-        "bd",
-        "bid",
-        "tds",
-        "tid",
-        "qds",
-        "qid",
-        "nocte",
-        "mane",
-        "prn",
-        "stat",
-        "daily",
-        "twice",
-        "thrice",
-        "once",
-        "hourly",
-        "weekly",
-        "nightly",
-        "morning",
-        "evening",
-        "bedtime",
-        "po",
-        "sc",
-        "sl",
-        "qhs",
-        "hs",
-        "qd",
-        "qod",
-        "x",
-    }
-)
-_FILLER_WORDS = frozenset(
-    {
-        "please",
-        "pls",
-        "plz",
-        "plss",
-        "abeg",
-        "kindly",
-        "some",
-        "the",
-        "buy",
-        "need",
-        "want",
-        "urgently",
-        "urgent",
-        "asap",
-        "thanks",
-        "thank",
-        "you",
-        "sir",
-        "ma",
-        "doctor",
-        "doc",
-        "prescribed",
-        "prescription",
-        "refill",
-        "my",
-        "me",
-        "only",
-        "single",
-        "original",
-        "brand",
-        "generic",
-        "called",
-        "named",
-        "one",
-        "two",
-        "three",
-        "half",
-        "quarter",
-        "tablespoon",
-        "teaspoon",
-        "spoon",
-        "spoons",
-        "tsp",
-        "tbsp",
-        "spoonful",
-        "puff",
-        "puffs",
-        "times",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-    }
-)
-_LEADING_ONLY = frozenset(
-    {"a", "an", "of", "i", "im", "get", "give", "can", "have", "take", "taking", "using", "use"}
-)
+_ROUTE_WORDS = _words_of("route_words")
+_PACK_WORDS = _words_of("pack_words")
+_DOSING_WORDS = _words_of("dosing_words")
+_FILLER_WORDS = _words_of("filler_words")
+_LEADING_ONLY = _words_of("leading_only")
 # strength modifiers: the same medicine in another strength or release form (never "plus"/"extra")
-_MODIFIERS = frozenset(
-    {
-        "forte",
-        "ds",
-        "junior",
-        "jnr",
-        "paediatric",
-        "pediatric",
-        "paed",
-        "peds",
-        "kids",
-        "kid",
-        "child",
-        "children",
-        "childrens",
-        "infant",
-        "infants",
-        "baby",
-        "babies",
-        "adult",
-        "adults",
-        "neonatal",
-        "mini",
-        "sr",
-        "xr",
-        "xl",
-        "mr",
-        "er",
-        "la",
-        "cr",
-        "cd",
-        "retard",
-        "ec",
-        "chewable",
-        "soluble",
-        "effervescent",
-        "sf",
-        "new",
-        "regular",
-        "strong",
-        "susp",
-        "dispersible",
-        "oral",
-        "duo",
-        "s",
-        "ed",  # "every day" packs of the pill: "Microgynon 30 ED"
-    }
-)
+_MODIFIERS = _words_of("modifiers")
 # makers' names typed before the medicine ("emzor ibuprofen"); dropped in the last variant only
-_MAKERS = frozenset(
-    {
-        "emzor",
-        "fidson",
-        "juhel",
-        "swipha",
-        "neimeth",
-        "evans",
-        "glaxo",
-        "gsk",
-        "pfizer",
-        "sanofi",
-        "novartis",
-        "sandoz",
-        "bliss",
-        "greenlife",
-        "elbe",
-        "cipla",
-        "teva",
-        "mylan",
-        "ranbaxy",
-        "zydus",
-        "lupin",
-        "krka",
-        "hovid",
-        "shalina",
-        "drugfield",
-        "bayer",
-        "roche",
-        "abbott",
-        "merck",
-        "boots",
-        "tuyil",
-        "mopson",
-        "vixa",
-        "ecomed",
-        "fidelity",
-        "emzors",
-        "maybaker",  # "May & Baker", "M&B" (see _MAKER_PHRASES)
-        "vitabiotics",
-        "swiss",
-        "pharma",
-        "pharmaceuticals",
-        "ipca",
-        "ajanta",
-        "strides",
-        "mepha",
-        "macleods",
-        "aurobindo",
-        "dafra",
-        "geneith",
-        "gvs",
-        "beecham",
-        "haleon",
-        "reckitt",
-    }
+_MAKERS = _words_of("makers")
+# salt and ester words stripped for matching; butylbromide never, hydrobromide not from hyoscine
+SALT_WORDS = _words_of("salt_words")
+_IONS = _words_of("ions")
+_HYOSCINE = _words_of("hyoscine_names")
+_CONNECTORS = _words_of("connectors")
+_TOKEN_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["token_expansions"].items()}
+_PHRASE_EXPANSIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["phrase_expansions"].items()}
+_PHRASES = re.compile(
+    r"\b(?:"
+    + "|".join(
+        r"\s+".join(map(re.escape, p.split())) for p in sorted(_PHRASE_EXPANSIONS, key=len, reverse=True)
+    )
+    + r")\b"
 )
-# salt and ester words stripped for matching (domain.md 3.2); butylbromide never, hydrobromide not
-# from hyoscine/scopolamine (different medicines)
-SALT_WORDS = frozenset(
-    {
-        "hydrochloride",
-        "hcl",
-        "dihydrochloride",
-        "hyclate",
-        "sodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "besylate",
-        "besilate",
-        "maleate",
-        "mesylate",
-        "mesilate",
-        "fumarate",
-        "succinate",
-        "tartrate",
-        "bitartrate",
-        "citrate",
-        "phosphate",
-        "sulfate",
-        "sulphate",
-        "acetate",
-        "dihydrate",
-        "monohydrate",
-        "trihydrate",
-        "hydrobromide",
-        "bromide",
-        "propionate",
-        "dipropionate",
-        "valerate",
-        "furoate",
-        "acetonide",
-        "disodium",
-        "trometamol",
-        "medoxomil",
-        "cilexetil",
-        "erbumine",
-        "lactate",
-        "gluconate",
-        "xinafoate",
-        "decanoate",
-        "enantate",
-        "enanthate",
-        "pamoate",
-        "embonate",
-        "hemihydrate",
-        "nitrate",
-        "mononitrate",
-        "salt",
-        "base",
-        "anhydrous",
-        "na",  # "diclofenac Na"
-    }
-)
-_IONS = frozenset(
-    {
-        "ferrous",
-        "ferric",
-        "iron",
-        "zinc",
-        "sodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "aluminium",
-        "aluminum",
-        "lithium",
-        "silver",
-        "copper",
-        "ammonium",
-        "chloride",
-        "bicarbonate",
-        "carbonate",
-    }
-)
-_HYOSCINE = frozenset({"hyoscine", "scopolamine", "hioscine"})
-_CONNECTORS = frozenset({"and", "with", "&", "+", "/", "-", "plus"})
-_TOKEN_EXPANSIONS: dict[str, str] = {
-    "vit": "vitamin",
-    "vits": "vitamins",
-    "vitamine": "vitamin",
-    "vitamines": "vitamins",
-    "bcomplex": "b complex",
-    "bco": "b co",
-}
-# abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz",
-# "lisinopril/hctz"); alone they are names of their own ("HCTZ" is listed as an abbreviation)
-_PART_ABBREVIATIONS: dict[str, str] = {"hctz": "hydrochlorothiazide"}
+# abbreviations of a combination's part, spelled out when typed beside another name ("losartan hctz")
+_PART_ABBREVIATIONS: dict[str, str] = {str(k): str(v) for k, v in _VOCABULARY["part_abbreviations"].items()}
+# words that carry no name of their own ("drug for malaria"): read by the matcher
+STOP_WORDS = _words_of("stop_words")
+# mass unit -> milligrams: the one table strengths are read with (the triage rules read strengths
+# through :func:`strength_parse` and the lookup's result)
+MG_PER_UNIT: dict[str, float] = {str(k): float(v) for k, v in _VOCABULARY["mg_per_unit"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -475,20 +118,35 @@ def error_prone_expansions(key: str) -> tuple[str, ...]:
 
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT = (
-    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|g|gm|gms|grams?|ml|mls|millilit(?:er|re)s?|l|lit(?:er|re)s?|ltr|"
-    r"iu|i\.u\.?|units?|u|%|mmol|meq|mu|miu)"
+    r"(?:mg|mgs|milligrams?|mcg|mcgs|ug|micrograms?|ng|nanograms?|g|gm|gms|grams?|kg|ml|mls|cc|"
+    r"millilit(?:er|re)s?|l|lit(?:er|re)s?|ltr|iu|i\.u\.?|(?:million|mega)\s*(?:units?|iu)|units?|u|%|mmol|"
+    r"micromol|meq|mu|miu)"
+)
+# what a strength is per: a volume, a dose unit or a time ("250mg/5ml", "25mcg/hr", "100mcg/dose",
+# "5mg in 5ml", "1 mg per ml", "40mg/kg", "1% w/w")
+_PER = (
+    r"(?:ml|mls|l|g|kg|tabs?|tablets?|caps?|capsules?|doses?|metered\s*doses?|actuations?|puffs?|sprays?|"
+    r"drops?|vials?|amps?|ampoules?|sachets?|applications?|inhalations?|hrs?|h|hours?|24\s*h(?:rs?|ours?)?|"
+    r"days?|d|mins?|minutes?)"
 )
 _STRENGTH = re.compile(
     rf"(?<![a-z0-9.])(?P<num>{_NUM}(?:\s*[/+]\s*{_NUM})*)\s*(?P<unit>{_UNIT})"
-    rf"(?:\s*(?:/|per)\s*(?:{_NUM})?\s*(?:ml|l|g|tab|tablet|dose|hr|h|hours?|24h|actuation|puff))?"
+    rf"(?:\s*(?:(?:/|per)\s*(?:{_NUM})?|in\s*{_NUM})\s*{_PER})?"
+    r"(?:\s*[wv]\s*/\s*[wv])?"
     r"(?![a-z0-9])"
 )
 _PER_VOLUME = re.compile(rf"(?<![a-z0-9])/\s*{_NUM}?\s*ml\b")
+# dosing shorthand: durations written as a fraction of a week, year or month ("x 3/7" = three days,
+# "1/52" = one week, "for 2/12" = two months) and the Indian "1-0-1" (morning-noon-night)
+_DOSING_SHORTHAND = re.compile(
+    r"(?:(?<![\d/.])(?:(?:x|for)\s*)?\d{1,2}\s*/\s*(?:7|52)|(?:x|for)\s*\d{1,2}\s*/\s*12)(?![\d/])"
+    r"|(?<![\d./-])[0-2](?:-[0-2]){2,3}(?![\d./-])"
+)
 _PACK = re.compile(
     r"(?<![a-z0-9])(?:(?:x|\*)\s*\d+|\d+\s*(?:x|\*)(?![a-z0-9]))"
     r"|(?<![a-z0-9./])\d+\s*(?:cards?|strips?|packs?|packets?|pkts?|sachets?|satchets?|bottles?|box(?:es)?|"
     r"tins?|tubes?|pieces?|pcs|vials?|amps?|ampoules?|doses?|days?|weeks?|months?|times?|puffs?|drops?|"
-    r"spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|blisters?)\b"
+    r"spoons?|teaspoons?|tsp|tbsp|spoonfuls?|injections?|blisters?|hourly|hrly|hourlies)\b"
     # "2 tabs" is a count, "flagyl 400 tabs" a strength code: counts have at most two digits
     r"|(?<![a-z0-9./])\d{1,2}\s*(?:tablets?|tabs?|caps?|capsules?|caplets?)\b"
 )
@@ -506,6 +164,8 @@ _GLUE = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)([a-z]{3,})(?=\d)")
 _GLUE_FORM = re.compile(
     r"(?<=\d)(?=(?:tabs?|tablets?|caps?|capsules?|caplets?|syr(?:up)?|susp(?:ension)?|inj(?:ection)?|fdc)\b)"
 )
+# letters with digits glued on ("abc123", "zifi200"): never read as an abbreviation plus a number
+_GLUED_NUMBER = re.compile(r"\b(?![a-z]*(?:so|po|no)\d\b)[a-z]{2,}\d+\b")
 _SEPARATOR_SPACING = re.compile(r"\s*([/+])\s*")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?|[/+&-]")
 _NUMBER = re.compile(rf"^{_NUM}$")
@@ -542,24 +202,6 @@ _MAKER_PHRASES = re.compile(r"\b(?:may\s*(?:&|and|n)\s*baker|m\s*&\s*b)\b")
 # (not "vitamine", a spelling of "vitamin")
 _VITAMIN_GLUE = re.compile(r"\bvit(?:amin)?([abcdk](?:\d{1,2})?)\b")
 
-_MG_PER_UNIT = {
-    "mg": 1.0,
-    "mgs": 1.0,
-    "milligram": 1.0,
-    "milligrams": 1.0,
-    "g": 1000.0,
-    "gm": 1000.0,
-    "gms": 1000.0,
-    "gram": 1000.0,
-    "grams": 1000.0,
-    "mcg": 0.001,
-    "mcgs": 0.001,
-    "ug": 0.001,
-    "microgram": 0.001,
-    "micrograms": 0.001,
-}
-
-
 # --- steps --------------------------------------------------------------------------------------------
 
 
@@ -574,31 +216,36 @@ def _prepare(text: str) -> str:
     text = _ALLOWED.sub(" ", text)
     text = _MAKER_PHRASES.sub(" maybaker ", text)
     text = _VITAMIN_GLUE.sub(r"vitamin \1", text)
+    text = _PHRASES.sub(lambda m: _PHRASE_EXPANSIONS[" ".join(m.group(0).split())], text)
     text = _GLUE.sub(r"\1 ", text)
     text = _GLUE_FORM.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 
 def _mg(number: str, unit: str) -> float | None:
-    factor = _MG_PER_UNIT.get(unit)
+    factor = MG_PER_UNIT.get(unit)
     if factor is None or not _NUMBER.match(number):
         return None
     return round(float(number) * factor, 6)
 
 
-def _split_strengths(text: str) -> tuple[str, list[str], list[float | None]]:
-    """Remove every "500mg", "80/480 mg", "250mg/5ml", "1g", "5%"; return them and their mg figures."""
+def _split_strengths(text: str) -> tuple[str, list[str], list[float | None], list[float]]:
+    """Remove every "500mg", "80/480 mg", "250mg/5ml", "1g", "5%"; return them, their mg figures (None
+    unless one plain number in a mass unit) and every part's mg figure ("37.5/325mg" -> 37.5, 325.0)."""
     found: list[str] = []
     figures: list[float | None] = []
+    parts: list[float] = []
 
     def take(match: re.Match[str]) -> str:
+        number, unit = _SPACES.sub("", match.group("num")), match.group("unit").replace(".", "")
         found.append(_SPACES.sub("", match.group(0)))
-        figures.append(_mg(_SPACES.sub("", match.group("num")), match.group("unit").replace(".", "")))
+        figures.append(_mg(number, unit))
+        parts.extend(mg for part in re.split(r"[/+]", number) if (mg := _mg(part, unit)) is not None)
         return " "
 
     text = _STRENGTH.sub(take, text)
     text = _PER_VOLUME.sub(" ", text)
-    return text, found, figures
+    return text, found, figures, parts
 
 
 def _form_of(tokens: Iterable[str]) -> str | None:
@@ -609,6 +256,7 @@ def _form_of(tokens: Iterable[str]) -> str | None:
 
 
 def _strip_phrases(text: str) -> str:
+    text = _DOSING_SHORTHAND.sub(" ", text)
     text = _PACK.sub(" ", text)
     text = _FILLER_PHRASES.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
@@ -662,17 +310,17 @@ def _join(tokens: list[str]) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float | None]]:
-    """One pass: the cleaned name, its tokens with forms kept, the form, strengths and mg figures."""
+def _parse(text: str) -> tuple[str, list[str], str | None, list[str], list[float | None], list[float]]:
+    """One pass: the cleaned name, its tokens with forms kept, the form, strengths, mg figures and parts."""
     prepared = _prepare(text)
-    rest, strengths, figures = _split_strengths(prepared)
+    rest, strengths, figures, parts = _split_strengths(prepared)
     whole = _strip_phrases(rest)
     cut = _cut_for_tail(whole)
     tokens = _tokens(cut)
     form = _form_of(tokens)
     with_forms = _name_tokens(_tokens(whole))
     core = _core_tokens(tokens)
-    return _join(core), with_forms, form, strengths, figures
+    return _join(core), with_forms, form, strengths, figures, parts
 
 
 # --- key variants -------------------------------------------------------------------------------------
@@ -801,7 +449,7 @@ def _aside_variants(text: str) -> list[list[str]]:
 
 
 def _normalize(text: str) -> Normalized:
-    cleaned, with_forms, form, strengths, figures = _parse(text)
+    cleaned, with_forms, form, strengths, figures, parts = _parse(text)
     for _ in range(4):  # settle to a fixed point so ``text`` is idempotent
         again = _parse(cleaned)[0]
         if again == cleaned:
@@ -811,7 +459,17 @@ def _normalize(text: str) -> Normalized:
     keys = _keys(_variants(with_forms, core) + _aside_variants(text))
     strength_mg, strength_text = _strength(strengths, figures, cleaned)
     return Normalized(
-        input=text, text=cleaned, keys=keys, strength_mg=strength_mg, strength_text=strength_text, form=form
+        input=text,
+        text=cleaned,
+        keys=keys,
+        strength_mg=strength_mg,
+        strength_text=strength_text,
+        form=form,
+        strength=Strength(
+            figures_mg=tuple(parts),
+            numbers=tuple(float(t) for t in re.split(r"[\s/-]+", cleaned) if _NUMBER.match(t)),
+        ),
+        glued_number=bool(_GLUED_NUMBER.search(text[:MAX_INPUT].lower())),
     )
 
 
@@ -837,3 +495,9 @@ def normalize(text: str) -> Normalized:
     if len(raw) <= NORMALIZE_MEMO_MAX_CHARS:
         return _normalize_memo(raw)
     return _normalize_total(raw)
+
+
+def strength_parse(text: str) -> Strength:
+    """The strength a text states ("200 mg", "37.5/325mg", "225"): mass figures in mg and bare numbers.
+    The triage rules read typed strength fields with it, so one parser owns strengths."""
+    return normalize(text).strength

@@ -12,8 +12,14 @@
   when the candidates hold a look-alike/sound-alike pair.  A fuzzy match that names another product
   is refused: the typed name adds a word to the name ("Claritin-D"), leaves off the last word(s) of a
   combination's name ("Betnovate" vs "Betnovate-N"), holds another medicine's whole name
-  ("ampicillin flucloxacillin"), or is typed as parts joined by "+", "/", "and"... while the match is
-  a single medicine ("chloroquine + sp").
+  ("ampicillin flucloxacillin"), is the start of another medicine's name ("Norflox" is norfloxacin cut
+  short, not "Norflex"), or is typed as parts joined by "+", "/", "and"... while the match is a single
+  medicine ("chloroquine + sp").
+- Fuzzy matching never crosses a look-alike/sound-alike pair: a typed name as close to a partner's
+  names (stocked or not: "folinic acid", "leucovorin") as to the match is refused.  The exact name of a
+  known medicine the formulary does not stock (``data/known_medicines.yaml``), or a fuzzy match closer
+  to one of those, answers ``none`` with the note ``not_in_formulary``.  Letters with digits glued on
+  ("abc123") never make an abbreviation.
 
 The word lists are data with their sources (``data/*.yaml``), loaded once per process.
 """
@@ -23,14 +29,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import yaml
 from rapidfuzz.distance import OSA
 
+from rxtriage.formulary.datafile import NAME_KINDS
 from rxtriage.lookup.fuzzy import name_similarity
 from rxtriage.lookup.keys import name_key
-from rxtriage.lookup.normalize import DATA_DIR, FORM_WORDS, SALT_WORDS, error_prone_abbreviations
+from rxtriage.lookup.normalize import (
+    DATA_DIR,
+    FORM_WORDS,
+    SALT_WORDS,
+    STOP_WORDS,
+    error_prone_abbreviations,
+)
 from rxtriage.lookup.types import DrugInfo, NameRow, Normalized, Resolution
 
 __all__ = [
@@ -48,7 +62,7 @@ __all__ = [
     "resolve_fuzzy",
 ]
 
-KIND_ORDER = ("generic", "brand", "synonym", "co_name", "abbreviation")
+KIND_ORDER = NAME_KINDS  # most specific first: the formulary owns the ranking
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 # Thresholds, tuned on tests/lookup/data/labelled_names.yaml (see evaluate.py):
@@ -61,39 +75,8 @@ NOT_MEDICINE_MARGIN = 0.02  # a non-medicine word this close to the best drug na
 MAX_CANDIDATES = 5
 MAX_FUZZY_KEYS = 4
 
-# words that carry no name of their own ("drug for malaria", "the typhoid medicine")
-_STOP_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "of",
-        "for",
-        "and",
-        "with",
-        "my",
-        "me",
-        "to",
-        "in",
-        "on",
-        "some",
-        "any",
-        "that",
-        "this",
-        "it",
-        "is",
-        "what",
-        "which",
-        "good",
-        "best",
-        "strong",
-        "very",
-        "all",
-        "type",
-        "kind",
-        "de",
-    }
-)
+# words that carry no name of their own ("drug for malaria"): data/vocabulary.yaml ``stop_words``
+_STOP_WORDS = STOP_WORDS
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -123,6 +106,38 @@ def _not_medicine_list() -> tuple[str, ...]:
 def lasa_pairs() -> frozenset[frozenset[str]]:
     """Look-alike/sound-alike generic-name pairs (data/lasa_pairs.yaml)."""
     return frozenset(frozenset(str(g).lower() for g in item["pair"]) for item in _load("lasa_pairs.yaml"))
+
+
+@lru_cache(maxsize=1)
+def lasa_partner_names() -> dict[str, frozenset[str]]:
+    """Generic name -> the name keys of its look-alike/sound-alike partners: each partner's generic name,
+    the name it is confused as (``as``) and its other names (``also``), stocked or not."""
+    partners: dict[str, set[str]] = {}
+    for item in _load("lasa_pairs.yaml"):
+        members = [str(g).lower() for g in item["pair"]]
+        seen_as = [str(a) for a in item.get("as") or ()]
+        also = item.get("also") or {}
+        names = {
+            m: {name_key(m), *(name_key(n) for n in seen_as[pos : pos + 1])}
+            | {name_key(str(n)) for n in also.get(m) or ()}
+            for pos, m in enumerate(members)
+        }
+        for m in members:
+            for other in members:
+                if other != m:
+                    partners.setdefault(m, set()).update(names[other])
+    return {generic: frozenset(keys) for generic, keys in partners.items()}
+
+
+@lru_cache(maxsize=1)
+def known_medicines() -> frozenset[str]:
+    """Keys of medicines the formulary does not stock (data/known_medicines.yaml)."""
+    return frozenset(name_key(str(n)) for group in _load("known_medicines.yaml") for n in group["names"])
+
+
+@lru_cache(maxsize=1)
+def _known_medicine_list() -> tuple[str, ...]:
+    return tuple(sorted(known_medicines()))
 
 
 @lru_cache(maxsize=1)
@@ -235,10 +250,14 @@ def resolve_exact(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | Non
     found = _exact_hit(norm, rows)
     if found is None and is_not_medicine(norm):
         return _none("not_a_medicine")
+    if found is None and any(key in known_medicines() for key in _name_keys(norm)):
+        return _none("not_in_formulary")
     return found
 
 
 def _exact_hit(norm: Normalized, rows: Sequence[NameRow]) -> Resolution | None:
+    if norm.glued_number:  # "abc123" is not ABC (abacavir) 123
+        rows = [r for r in rows if r.kind != "abbreviation"]
     for key in _name_keys(norm):
         hits = _distinct_drugs(r for r in rows if r.name == key)
         if not hits:
@@ -313,10 +332,14 @@ def _typo_like(query: str, row: NameRow) -> bool:
 def _names_another_medicine(query: str, row: NameRow, candidates: Sequence[NameRow]) -> bool:
     """A word of the query is, as typed, the whole name of another medicine that the matched name does
     not hold: "ampicillin flucloxacillin" is not a typo of "ampicillin cloxacillin"."""
-    words = set(query.split())
-    if len(words) < 2:
+    typed = query.split()
+    if len(typed) < 2:
         return False
     own = set(row.name.split())
+    # a word the matched name writes joined to its neighbour ("ethinyl estradiol" in
+    # "levonorgestrel ethinylestradiol") is part of that name, not another medicine's name
+    joined = {w for a, b in pairwise(typed) if a + b in own for w in (a, b)}
+    words = set(typed) - joined
     parts = {name_key(c) for c in row.drug.get("components") or ()}
     return any(
         c.name in words
@@ -340,6 +363,32 @@ def _typed_as_combination(norm: Normalized) -> bool:
         tokens[i] in _PART_JOINERS and tokens[i - 1].isalpha() and tokens[i + 1].isalpha()
         for i in range(1, len(tokens) - 1)
     )
+
+
+TRUNCATION_MIN = 5  # letters a typed name needs before it can read as another name cut short
+
+
+def _cuts_short_another_name(query: str, row: NameRow, candidates: Sequence[NameRow]) -> bool:
+    """The query is the start of another medicine's name, stocked or not: "Norflox" is norfloxacin cut
+    short (as brands often are), not a typo of "Norflex" (orphenadrine)."""
+    if " " in query or len(query) < TRUNCATION_MIN:
+        return False
+    own = {w for name in _stocked_as(row, candidates) for w in name.split()}
+    others = (c.name for c in candidates if c.drug["id"] != row.drug["id"])
+    return any(
+        first.startswith(query) and len(first) > len(query) and first not in own
+        for first in (name.split()[0] for name in (*others, *known_medicines()))
+    )
+
+
+def _other_line_letter(query: str, row: NameRow) -> bool:
+    """The names differ only in a word of one or two letters: another product line ("Candid-B",
+    clotrimazole + beclometasone, is not "Candid V"; "vitamin b" is not "vitamin c"), never a typo."""
+    q_words, n_words = query.split(), row.name.split()
+    if len(q_words) != len(n_words) or len(q_words) < 2:
+        return False
+    differ = [(q, n) for q, n in zip(q_words, n_words, strict=True) if q != n]
+    return len(differ) == 1 and min(len(differ[0][0]), len(differ[0][1])) <= 2
 
 
 def _adds_a_word(query: str, row: NameRow) -> bool:
@@ -388,6 +437,24 @@ def _closest_not_medicine(keys: Sequence[str]) -> float:
     return best
 
 
+def _closest(keys: Sequence[str], names: Iterable[str], skip: Iterable[str] = ()) -> float:
+    """The best similarity of a query key to one of ``names`` (those in ``skip`` aside)."""
+    from rapidfuzz import fuzz, process
+
+    skipped = set(skip)
+    pool = [n for n in names if n not in skipped]
+    best = 0.0
+    for key in keys:
+        for term, _, _ in process.extract(key, pool, scorer=fuzz.ratio, limit=3, score_cutoff=60):
+            best = max(best, name_similarity(key, term))
+    return best
+
+
+def _stocked_as(row: NameRow, candidates: Sequence[NameRow]) -> set[str]:
+    """The names the matched medicine itself goes by among the candidates."""
+    return {c.name for c in candidates if c.drug["id"] == row.drug["id"]}
+
+
 def _lasa(best: str, others: Iterable[str]) -> bool:
     pairs = lasa_pairs()
     return any(frozenset((best, other)) in pairs for other in others if other != best)
@@ -410,12 +477,22 @@ def resolve_fuzzy(norm: Normalized, candidates: Sequence[NameRow]) -> Resolution
         or not _typo_like(key, row)
         or _short_of_a_combination(key, row)
         or _adds_a_word(key, row)
+        or _other_line_letter(key, row)
+        or _cuts_short_another_name(key, row, candidates)
         or _names_another_medicine(key, row, candidates)
         or (_typed_as_combination(norm) and not row.drug.get("components"))
     ):
         return _none(None, offered, score)
     if _closest_not_medicine(keys) >= score - NOT_MEDICINE_MARGIN:
         return _none("not_a_medicine", [], score)
+    stocked = {c.name for c in candidates}
+    if _closest(keys, _known_medicine_list(), stocked) >= score:
+        return _none("not_in_formulary", offered, score)
+    if (
+        _closest(keys, lasa_partner_names().get(row.drug["generic_name"], ()), _stocked_as(row, candidates))
+        >= score
+    ):
+        return _none("look_alike_sound_alike", offered, score)
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
     if runner_up >= score - TIE_MARGIN:
         return Resolution(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution"]
+__all__ = ["DrugInfo", "LookupResult", "NameRow", "Normalized", "Resolution", "Strength"]
 
 
 class DrugInfo(TypedDict):
@@ -35,6 +35,15 @@ class NameRow:
 
 
 @dataclass(frozen=True)
+class Strength:
+    """What a text states as strength: every figure in a mass unit, in mg and in order ("37.5/325mg" ->
+    37.5, 325.0), and the bare numbers left in the name ("Augmentin 625" -> 625.0: never mg by itself)."""
+
+    figures_mg: tuple[float, ...] = ()
+    numbers: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Normalized:
     """What normalisation makes of one typed name.
 
@@ -49,6 +58,13 @@ class Normalized:
     strength_mg: float | None = None
     strength_text: str | None = None
     form: str | None = None
+    strength: Strength = Strength()
+    glued_number: bool = False  # letters with digits glued on ("abc123"): never an abbreviation
+
+    @property
+    def cache_text(self) -> str:
+        """What the resolution depends on (hashed into the cache key): the keys, and the glue."""
+        return "\x1f".join(self.keys) + ("\x1fglued" if self.glued_number else "")
 
 
 @dataclass
@@ -98,6 +114,7 @@ class LookupResult:
     note: str | None = None
     strength_mg: float | None = None
     form: str | None = None
+    strength: Strength = Strength()
 
     @property
     def found(self) -> bool:
@@ -113,4 +130,14 @@ class LookupResult:
             "drug": self.drug,
             "candidates": self.candidates,
             "note": self.note,
+            "reason": self.reason,
         }
+
+    @property
+    def reason(self) -> str | None:
+        """Why no medicine was resolved, as a stable code (``not_in_formulary``, ``not_a_medicine``,
+        ``ambiguous``, ``error_prone_abbreviation``, ``look_alike_sound_alike``, ``not_found``); None
+        when one was."""
+        if self.drug is not None:
+            return None
+        return self.note or "not_found"

@@ -24,6 +24,8 @@ treatment_failure                doctor      symptoms not improving on treatment
                                              responding to treatment"): review, never a refill
 no_medications                   doctor      a request without any medication line: a consultation
 unrecognised_medication          doctor      a name not resolved, ambiguous, refused or not a medicine
+not_in_formulary                 doctor      the exact name of a known medicine the formulary does not
+                                             stock: never turned into another medicine (design 4)
 unknown_schedule                 doctor      a resolved record whose schedule is not otc|pharmacy|pom|
                                              controlled (data error: never guess)
 controlled_substance             doctor      schedule ``controlled`` (or a UN/national controlled basis)
@@ -56,9 +58,10 @@ Choices where the documents are silent (documented for sign-off):
   "Unknown -> pharmacist"), unless another rule routes to a doctor anyway.
 - Age and pregnancy written in the symptoms ("my 5 year old", "I am pregnant") count when the patient
   facts leave them unknown; an affirmed pregnancy in the text overrides ``pregnant: false``.
-- Tramadol strength is read from the line's strength field, the lookup's parsed strength and the typed
-  name, including a bare number after a tramadol name ("tramadol 225"), since tramadol has no
-  sum-of-parts strengths; for a combination only the first number counts (tramadol 37.5/325).
+- Tramadol strength is read with the lookup's strength parser (one owner of units and strengths): from
+  the line's strength field and the typed name as the lookup parsed it, including a bare number after a
+  tramadol name ("tramadol 225"), since tramadol has no sum-of-parts strengths; for a combination only
+  the first number counts (tramadol 37.5/325).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rxtriage.lookup.normalize import strength_parse
 from rxtriage.lookup.types import DrugInfo, LookupResult
 from rxtriage.triage.redflags import (
     PRESENT,
@@ -107,6 +111,7 @@ REASON_EFFECTS: Mapping[str, str] = {
     "treatment_failure": DOCTOR,
     "no_medications": DOCTOR,
     "unrecognised_medication": DOCTOR,
+    "not_in_formulary": DOCTOR,
     "unknown_schedule": DOCTOR,
     "controlled_substance": DOCTOR,
     "prescription_only": DOCTOR,
@@ -133,23 +138,6 @@ NOT_CONTROLLING_BASES = frozenset({"precursor_1988"})  # a precursor is not, by 
 REFUSING_NOTES = frozenset({"ambiguous", "error_prone_abbreviation", "not_a_medicine", "refused"})
 
 _NAME_WORDS = re.compile(r"[a-z0-9]+")
-_MG = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|g|grams?|gm|mcg|ug|µg|micrograms?)(?![a-z])")
-_NUMBER_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(mg|g|mcg|ug|µg)?(?![a-z])")
-_BARE_NUMBER = re.compile(r"(?<![\d.])(\d{2,4}(?:\.\d+)?)(?![\d.]|\s*(?:ml|%|iu|units?)\b)")
-_UNIT_MG = {
-    "mg": 1.0,
-    "milligram": 1.0,
-    "milligrams": 1.0,
-    "g": 1000.0,
-    "gram": 1000.0,
-    "grams": 1000.0,
-    "gm": 1000.0,
-    "mcg": 0.001,
-    "ug": 0.001,
-    "µg": 0.001,
-    "microgram": 0.001,
-    "micrograms": 0.001,
-}
 
 
 # ------------------------------------------------------------------------------------------ rule data
@@ -408,10 +396,14 @@ def _unrecognised(line: Line) -> Reason | None:
     note = line.result.note
     if line.drug is not None and note not in REFUSING_NOTES:
         return None
+    if note == "not_in_formulary":
+        message = f"'{line.label}' is a medicine this formulary does not stock: a doctor must decide."
+        return Reason("not_in_formulary", message, line.label)
     why = {
         "ambiguous": "matches more than one medicine",
         "error_prone_abbreviation": "is an error-prone abbreviation",
         "not_a_medicine": "is not a medicine name",
+        "look_alike_sound_alike": "looks or sounds like another medicine",
     }.get(note or "", "was not recognised")
     return Reason("unrecognised_medication", f"'{line.label}' {why}: a doctor must check it.", line.label)
 
@@ -606,32 +598,19 @@ def young_infant(facts: Facts) -> list[Reason] | None:
 # ---------------------------------------------------------------------------------- compliance flags
 
 
-def strengths_mg(text: str) -> list[float]:
-    """Every "<number> <mass unit>" of ``text``, in mg."""
-    return [float(n) * _UNIT_MG[unit] for n, unit in _MG.findall(text.lower())]
-
-
-def _first_number_mg(texts: Iterable[str]) -> float | None:
-    """The first number of the first text that has one (a bare number is read as mg)."""
-    for text in texts:
-        m = _NUMBER_UNIT.search(text.lower())
-        if m:
-            return float(m.group(1)) * _UNIT_MG.get(m.group(2) or "mg", 1.0)
-    return None
-
-
 def tramadol_mg(line: Line) -> float | None:
-    """The tramadol strength of a line: typed strength, typed name (bare numbers too), lookup's parse.
+    """The tramadol strength of a line, as the lookup parsed it: the typed strength field and the typed
+    name (a bare number too: "tramadol 225"; tramadol has no sum-of-parts strengths).
 
-    For a combination (tramadol/paracetamol 37.5/325) only the first number is tramadol's.
+    For a combination (tramadol/paracetamol 37.5/325) only the first figure is tramadol's.
     """
-    texts = [line.typed.strength or "", line.typed.name]
+    stated, named = strength_parse(line.typed.strength or ""), line.result.strength
     if line.is_combination:
-        return _first_number_mg(texts)
-    found = [mg for text in texts for mg in strengths_mg(text)]
-    name = line.typed.name.lower()
-    if not _MG.search(name):
-        found += [float(n) for n in _BARE_NUMBER.findall(name)]
+        firsts = [(s.figures_mg or s.numbers)[0] for s in (stated, named) if s.figures_mg or s.numbers]
+        return firsts[0] if firsts else None
+    found = [*stated.figures_mg, *stated.numbers, *named.figures_mg]
+    if not named.figures_mg:
+        found += named.numbers
     if line.result.strength_mg is not None:
         found.append(float(line.result.strength_mg))
     return max(found, default=None)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rxtriage.curation.services import unresolved_names_record
 from rxtriage.lookup.api import lookup_many
 from rxtriage.lookup.types import LookupResult
 from rxtriage.ops.metrics import TRIAGE_DECISIONS
@@ -152,6 +153,9 @@ def prescription_request_create(
         for line in lines:
             line.request = obj
         MedicationLine.objects.bulk_create(lines)
+        # the curation loop: one statement in a savepoint of this transaction (no commit of its own);
+        # it never raises, and a failure rolls back only the savepoint
+        unresolved_names_record(results=results)
     TRIAGE_DECISIONS.labels(route=decision.route).inc()
     return obj
 

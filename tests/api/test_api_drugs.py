@@ -17,6 +17,14 @@ def test_resolving_many_names_answers_one_result_per_name_in_order(patient: APIC
     assert [r["input"] for r in results] == ["Panadol", "banana", "Amoxil"]
     assert results[0]["drug"]["generic_name"] == "paracetamol" and results[0]["match"] == "brand"
     assert results[1]["drug"] is None and results[1]["match"] == "none"
+    assert results[1]["reason"] == "not_a_medicine" and results[0]["reason"] is None
+
+
+def test_a_known_medicine_not_stocked_answers_none_with_the_reason_not_in_formulary(
+    patient: APIClient,
+) -> None:
+    (data,) = patient.get("/api/drugs/resolve/", {"name": "vortioxetine 10mg"}).json()["results"]
+    assert (data["match"], data["drug"], data["reason"]) == ("none", None, "not_in_formulary")
 
 
 def test_resolving_one_name_by_query_answers_in_the_post_shape(patient: APIClient) -> None:

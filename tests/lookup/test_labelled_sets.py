@@ -7,6 +7,11 @@
   before running the matcher on it: every WHO EML therapeutic area, Nigerian, UK, US and Indian brands,
   phone typing, medicines not in the formulary and error-prone abbreviations (expected to resolve to
   nothing), and non-medicines.
+- ``validation_names_3.yaml`` (982): written blind from the contract and the domain brief, with
+  look-alike pairs and brand product lines; its expectations name some medicines the formulary does
+  not stock yet (``UNSTOCKED_3``), which count as misses until their records are added.  First contact:
+  90.4% overall (naming-only mappings applied), one wrong drug ("Norflox" to orphenadrine, since
+  refused), no non-medicine resolved.
 
 The floors sit a little below what the matcher reaches, so a regression fails the build.  Whatever the
 set, no input expected to be nothing may resolve to a drug, and no medicine may resolve to another one.
@@ -35,6 +40,32 @@ class LabelledSet:
     floors: dict[str, float] = field(hash=False)
     min_absent_medicines: int = 0  # real medicines that are not in the formulary: expected to be nothing
     unique_inputs: bool = False
+    unstocked: frozenset[str] = field(default=frozenset(), hash=False)  # expected, not stocked yet
+
+
+# Set 3 names medicines the formulary does not stock yet (their records are data work in progress).
+UNSTOCKED_3 = frozenset(
+    {
+        "amiloride/furosemide",
+        "amylmetacresol/dichlorobenzyl alcohol",
+        "amylmetacresol/2,4-dichlorobenzyl alcohol/lidocaine",
+        "calcium folinate",
+        "clotrimazole/beclometasone",
+        "norethisterone/ethinylestradiol",
+        "flurbiprofen",
+        "hyoscine butylbromide/paracetamol",
+        "ibuprofen/codeine",
+        "imipenem/cilastatin",
+        "insulin",
+        "paracetamol/diphenhydramine",
+        "sildenafil",
+        "sodium alginate/potassium bicarbonate",
+        "tadalafil",
+        "tetracaine",
+        "thiamine/pyridoxine/cyanocobalamin",
+        "vinblastine",
+    }
+)
 
 
 SETS = {
@@ -98,6 +129,30 @@ SETS = {
             "non_medicine": 1.0,
         },
     ),
+    "validation_3": LabelledSet(
+        "validation_names_3.yaml",
+        min_cases=900,
+        min_non_medicines=80,
+        min_absent_medicines=10,
+        unique_inputs=True,
+        unstocked=UNSTOCKED_3,
+        overall_floor=0.9,
+        floors={
+            "exact": 0.96,
+            "case_space": 0.97,
+            "strength_form": 0.98,
+            "intl_brand": 0.97,
+            "ng_brand": 0.58,
+            "product_line": 0.4,
+            "other_name": 0.94,
+            "abbreviation": 0.88,
+            "typo": 0.99,
+            "combination": 0.92,
+            "salt": 1.0,
+            "lookalike": 0.92,
+            "non_medicine": 1.0,
+        },
+    ),
 }
 
 pytestmark = pytest.mark.parametrize("name", sorted(SETS))
@@ -130,7 +185,7 @@ def test_the_set_is_large_and_covers_every_category(name: str) -> None:
 
 
 def test_every_expected_medicine_is_in_the_formulary(name: str) -> None:
-    generics = {r.generic_name for r in read_records()}
+    generics = {r.generic_name for r in read_records()} | SETS[name].unstocked
     assert sorted({c.expect for c in _cases(name) if c.expect and c.expect not in generics}) == []
 
 

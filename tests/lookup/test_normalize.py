@@ -152,3 +152,65 @@ def test_normalize_is_idempotent_on_name_like_text(text: str) -> None:
 @given(st.text(min_size=10_000, max_size=10_000))
 def test_normalize_returns_on_ten_thousand_characters(text: str) -> None:
     assert isinstance(normalize(text).keys, tuple)
+
+
+def test_a_rate_strength_and_the_route_of_a_patch_are_split_off_without_eating_the_name() -> None:
+    norm = normalize("Fentanyl 25mcg/hr transdermal patch")
+    assert norm.text == "fentanyl"
+    assert name_key("fentanyl") in norm.keys
+    assert norm.strength_text == "25mcg/hr"
+    assert norm.form == "patch"
+
+
+def test_a_concentration_and_an_oral_solution_are_split_off_without_eating_the_name() -> None:
+    norm = normalize("Methadone 1mg/ml oral solution")
+    assert norm.text == "methadone"
+    assert norm.form == "solution"
+    assert norm.strength_text == "1mg/ml"
+
+
+def test_units_international_units_and_percentages_with_their_bases_are_strengths() -> None:
+    cases = {
+        "insulin 100 units/ml": ("insulin", "100units/ml"),
+        "nystatin 100,000 IU/ml": ("nystatin", "100000iu/ml"),
+        "hydrocortisone 1% w/w cream": ("hydrocortisone", "1%w/w"),
+        "amoxicillin 250 mg in 5 ml": ("amoxicillin", "250mgin5ml"),
+        "salbutamol 100 micrograms/metered dose inhaler": ("salbutamol", "100micrograms/metereddose"),
+        "benzathine penicillin 2.4 million units IM": ("benzathine penicillin", "2.4millionunits"),
+        "estradiol 50mcg/24hr patch": ("estradiol", "50mcg/24hr"),
+    }
+    for typed, (text, strength) in cases.items():
+        norm = normalize(typed)
+        assert (norm.text, norm.strength_text) == (text, strength), typed
+
+
+def test_an_international_unit_figure_is_never_milligrams() -> None:
+    assert normalize("vitamin d3 1000IU").strength_mg is None
+    assert normalize("heparin 5000 units/ml").strength_mg is None
+
+
+def test_dosing_shorthand_for_durations_and_times_of_day_is_dropped() -> None:
+    assert normalize("pcm 500mg 2 tabs tds x 3/7").keys == ("pcm",)
+    assert normalize("metronidazole 400mg 1-0-1 x 5/7").text == "metronidazole"
+    assert normalize("ibuprofen 400mg 8 hourly").text == "ibuprofen"
+    assert normalize("amoxicillin 500mg for 1/52").text == "amoxicillin"
+
+
+def test_premixed_insulin_and_combination_codes_are_not_durations() -> None:
+    assert normalize("Mixtard 30/70").strength_text == "30/70"
+    assert normalize("coartem 80/480").strength_text == "80/480"
+    assert normalize("Augmentin 625").strength_mg is None
+
+
+def test_letters_with_digits_glued_on_are_marked_so_they_never_read_as_an_abbreviation() -> None:
+    assert normalize("abc123").glued_number
+    assert not normalize("abc 123").glued_number
+    assert normalize("abc123").cache_text != normalize("abc 123").cache_text
+    assert not normalize("feso4").glued_number
+
+
+def test_salt_shorthand_is_spelled_out_only_as_a_whole_phrase() -> None:
+    assert normalize("mag sulph 50%").keys == ("magnesium sulfate",)
+    assert normalize("soda  bicarb").keys == ("sodium bicarbonate",)
+    assert normalize("ferrous sulph 200mg").keys[0] == "ferrous sulfate"
+    assert normalize("mist mag").keys[0] == "mist mag"

@@ -265,3 +265,97 @@ def test_hyoscine_butylbromide_and_hydrobromide_stay_apart() -> None:
     assert _generic("hyoscine butylbromide 10mg") == "hyoscine butylbromide"
     assert _generic("hyoscine hydrobromide") == "hyoscine hydrobromide"
     assert name_key("hyoscine") not in normalize("hyoscine butylbromide").keys
+
+
+# --- fuzzy safety: look-alike pairs, known medicines not stocked, digits glued to letters ----------------
+
+FOLIC = _drug(901, "folic acid")
+TETRACYCLINE = _drug(902, "tetracycline")
+ABACAVIR = _drug(903, "abacavir")
+SAFETY_ROWS = [
+    _row("folic acid", "generic", FOLIC),
+    _row("tetracycline", "generic", TETRACYCLINE),
+    _row("abacavir", "generic", ABACAVIR),
+    _row("ABC", "abbreviation", ABACAVIR),
+]
+
+
+def _pipeline(text: str, rows: list[NameRow] = SAFETY_ROWS) -> Resolution:
+    """Exact tier, then fuzzy over every row, as the lookup runs them."""
+    norm = normalize(text)
+    found = resolve_exact(norm, [r for r in rows if r.name in norm.keys])
+    return found if found is not None else resolve_fuzzy(norm, rows)
+
+
+def test_folinic_acid_is_never_matched_to_folic_acid() -> None:
+    for typed in ("folinic acid", "Folinic acid 15mg tablets", "folinic acd", "leucovorin"):
+        res = _pipeline(typed)
+        assert res.drug is None, typed
+        assert res.match == "none"
+
+
+def test_a_typo_of_folic_acid_still_resolves_to_folic_acid() -> None:
+    res = _pipeline("folik acid")
+    assert res.drug is not None and res.drug["generic_name"] == "folic acid"
+
+
+def test_the_exact_name_of_a_medicine_not_stocked_answers_not_in_formulary() -> None:
+    for typed in ("tetracaine", "Amethocaine eye drops", "vortioxetine 10mg", "calcium folinate"):
+        res = _pipeline(typed)
+        assert (res.match, res.drug, res.note) == ("none", None, "not_in_formulary"), typed
+
+
+def test_a_stocked_medicine_is_never_answered_as_not_in_formulary() -> None:
+    rows = [*SAFETY_ROWS, _row("tetracaine", "generic", _drug(904, "tetracaine"))]
+    res = _pipeline("tetracaine", rows)
+    assert res.drug is not None and res.drug["generic_name"] == "tetracaine"
+
+
+def test_a_near_spelling_of_a_medicine_not_stocked_is_not_turned_into_a_stocked_one() -> None:
+    res = _pipeline("tetracain")
+    assert res.drug is None
+
+
+def test_digits_glued_to_letters_never_make_an_abbreviation() -> None:
+    assert _pipeline("abc123").drug is None
+    assert _pipeline("ABC").drug == ABACAVIR
+    assert _pipeline("ABC 300mg").drug == ABACAVIR
+
+
+def test_every_look_alike_pair_and_known_medicine_is_listed_with_a_source() -> None:
+    import yaml
+
+    from rxtriage.lookup.normalize import DATA_DIR
+
+    pairs = yaml.safe_load((DATA_DIR / "lasa_pairs.yaml").read_text(encoding="utf-8"))
+    assert all(item.get("source") and len(item["pair"]) == 2 for item in pairs)
+    assert frozenset({"calcium folinate", "folic acid"}) in lasa_pairs()
+    groups = yaml.safe_load((DATA_DIR / "known_medicines.yaml").read_text(encoding="utf-8"))
+    assert all(group.get("source") and group["names"] for group in groups)
+
+
+def test_a_brand_that_cuts_short_another_medicines_name_is_not_a_typo_of_a_third() -> None:
+    orphenadrine = _drug(905, "orphenadrine")
+    rows = [
+        _row("orphenadrine", "generic", orphenadrine),
+        _row("Norflex", "brand", orphenadrine),
+        _row("norfloxacin", "generic", _drug(906, "norfloxacin")),
+    ]
+    assert _pipeline("Norflox", rows).drug is None  # norfloxacin cut short, not Norflex
+    assert _pipeline("Norflexx", rows).drug == orphenadrine
+    # the same for a medicine the formulary does not stock: "Vortiox" is vortioxetine cut short
+    made_up = _drug(907, "made-up")
+    assert _pipeline("Vortrox", [_row("Vortrox", "brand", made_up)]).drug == made_up
+    assert _pipeline("Vortiox", [_row("Vortrox", "brand", made_up)]).drug is None
+
+
+def test_a_combination_typed_with_a_part_split_in_two_words_resolves_to_the_combination() -> None:
+    res = _resolve("levonorgestrel + ethinyl estradiol")
+    assert res.drug is not None and res.drug["generic_name"] == "levonorgestrel/ethinylestradiol"
+
+
+def test_a_product_line_letter_is_never_read_as_a_typo_of_another_line() -> None:
+    clotrimazole = _drug(908, "clotrimazole")
+    rows = [_row("clotrimazole", "generic", clotrimazole), _row("Candid V", "brand", clotrimazole)]
+    assert _pipeline("Candid-B", rows).drug is None  # clotrimazole + beclometasone, not Candid V
+    assert _pipeline("Candd V", rows).drug == clotrimazole

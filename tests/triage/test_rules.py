@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from rxtriage.lookup.normalize import normalize
 from rxtriage.lookup.types import DrugInfo, LookupResult
 from rxtriage.triage.rules import REASON_EFFECTS, RULESET, decide, load_drug_rules, route_for
 from rxtriage.triage.types import Decision, MedicationInput, PatientInfo, Reason, TriageInput
@@ -65,6 +66,8 @@ def result(
     note: str | None = None,
     strength_mg: float | None = None,
 ) -> LookupResult:
+    """What the lookup makes of ``name`` (its real strength parse), resolved to ``info``."""
+    parsed = normalize(name)
     return LookupResult(
         input=name,
         normalized=name.lower(),
@@ -74,7 +77,8 @@ def result(
         drug=info,
         candidates=[],
         note=note,
-        strength_mg=strength_mg,
+        strength_mg=parsed.strength_mg if strength_mg is None else strength_mg,
+        strength=parsed.strength,
     )
 
 
@@ -225,6 +229,14 @@ def test_an_ambiguous_or_refused_name_is_unrecognised(note: str) -> None:
     decision = triage(("MTX", None, {"note": note}))
     assert decision.route == "doctor"
     assert "unrecognised_medication" in codes(decision)
+
+
+def test_a_known_medicine_the_formulary_does_not_stock_goes_to_a_doctor_with_its_own_reason() -> None:
+    decision = triage(("Tetracaine eye drops", None, {"note": "not_in_formulary"}), ("Panadol", PARACETAMOL))
+    assert decision.route == "doctor"
+    assert "not_in_formulary" in codes(decision)
+    assert "unrecognised_medication" not in codes(decision)
+    assert decision.as_dict()["medications"][0]["reason"] == "not_in_formulary"
 
 
 def test_only_the_triggering_medication_is_named() -> None:
