@@ -9,9 +9,10 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from rxtriage.console.selectors import STATES, QueueFilters
 from rxtriage.console.services import is_clinician
+from rxtriage.curation.models import CurationKind
 from rxtriage.triage.models import ReviewDecision, Route
 
-__all__ = ["ClinicianSignInForm", "QueueFilterForm", "ReviewForm"]
+__all__ = ["ClinicianSignInForm", "CurationApproveForm", "CurationRejectForm", "QueueFilterForm", "ReviewForm"]
 
 NOT_A_CLINICIAN = "Only pharmacists and doctors can sign in to the review console."
 
@@ -62,3 +63,13 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class CurationApproveForm(forms.Form):
+    key = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    drug = forms.CharField(label="Medicine (generic name)", max_length=200)
+    kind = forms.ChoiceField(choices=CurationKind.choices, initial=CurationKind.BRAND, label="As a")
+
+
+class CurationRejectForm(forms.Form):
+    key = forms.CharField(max_length=200, widget=forms.HiddenInput)

@@ -14,14 +14,29 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from rxtriage.console.forms import ClinicianSignInForm, QueueFilterForm, ReviewForm
+from rxtriage.console.forms import (
+    ClinicianSignInForm,
+    CurationApproveForm,
+    CurationRejectForm,
+    QueueFilterForm,
+    ReviewForm,
+)
 from rxtriage.console.selectors import queue_counts, queue_rows, symptom_segments
 from rxtriage.console.services import is_clinician
+from rxtriage.curation.api import CurationError, curation_approve, curation_list, curation_reject
 from rxtriage.triage.models import PrescriptionRequest, Status
 from rxtriage.triage.selectors import prescription_request_get, user_role
 from rxtriage.triage.services import ReviewFinal, ReviewForbidden, prescription_request_review
 
-__all__ = ["SignInView", "SignOutView", "queue", "request_detail", "request_review"]
+__all__ = [
+    "SignInView",
+    "SignOutView",
+    "curation",
+    "curation_decide",
+    "queue",
+    "request_detail",
+    "request_review",
+]
 
 View = Callable[..., HttpResponse]
 
@@ -169,3 +184,47 @@ def request_review(request: HttpRequest, id: int) -> HttpResponse:
         return _detail(request, obj, ReviewForm(initial={"seen_status": obj.status}), status=409)
     messages.success(request, f"Request {done.pk}: {done.get_status_display().lower()}.")
     return redirect("console:queue")
+
+
+def pharmacist_required(view: View) -> View:
+    """The curation pages: pharmacists only (doctors are refused, like everyone else)."""
+
+    @wraps(view)
+    @clinician_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if user_role(request.user) != "pharmacist":
+            return render(request, "console/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@pharmacist_required
+def curation(request: HttpRequest) -> HttpResponse:
+    """Names from traffic that resolved to nothing or needed confirmation, most seen first."""
+    items = curation_list(min_count=1, limit=200)
+    rows = [(item, CurationApproveForm(initial={"key": item.key, "drug": (item.candidates or [""])[0]}))
+            for item in items]
+    return render(request, "console/curation.html", {"rows": rows})
+
+
+@require_POST
+@pharmacist_required
+def curation_decide(request: HttpRequest, action: str) -> HttpResponse:
+    """Approve a key as a name of a medicine (through the formulary write path) or reject it."""
+    form = (CurationApproveForm if action == "approve" else CurationRejectForm)(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the form: " + form.errors.as_text())
+        return redirect("console:curation")
+    data, who = form.cleaned_data, request.user.get_username()
+    try:
+        if action == "approve":
+            curation_approve(key=data["key"], generic_name=data["drug"], kind=data["kind"], decided_by=who)
+            messages.success(request, f"'{data['key']}' is now a {data['kind']} name of {data['drug']}.")
+        else:
+            curation_reject(key=data["key"], decided_by=who)
+            messages.success(request, f"'{data['key']}' is recorded as not a medicine.")
+    except CurationError as exc:
+        messages.error(request, str(exc))
+    return redirect("console:curation")
