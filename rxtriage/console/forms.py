@@ -12,7 +12,13 @@ from rxtriage.console.services import is_clinician
 from rxtriage.curation.models import CurationKind
 from rxtriage.triage.models import ReviewDecision, Route
 
-__all__ = ["ClinicianSignInForm", "CurationApproveForm", "CurationRejectForm", "QueueFilterForm", "ReviewForm"]
+__all__ = [
+    "ClinicianSignInForm",
+    "CurationApproveForm",
+    "CurationRejectForm",
+    "QueueFilterForm",
+    "ReviewForm",
+]
 
 NOT_A_CLINICIAN = "Only pharmacists and doctors can sign in to the review console."
 

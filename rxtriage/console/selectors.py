@@ -90,7 +90,7 @@ def queue_rows(*, user: Any, filters: QueueFilters, limit: int = 200) -> list[Qu
 
 def queue_counts(*, user: Any) -> dict[str, int]:
     """Open requests per route in the reviewer's queues (what the tabs show)."""
-    routes = (Route.PHARMACIST,) if user_role(user) == "pharmacist" else (Route.URGENT, Route.DOCTOR)
+    routes = (Route.PHARMACIST,) if user_role(user=user) == "pharmacist" else (Route.URGENT, Route.DOCTOR)
     found = Counter(
         prescription_request_list(user=user, status="open")
         .filter(route__in=routes)

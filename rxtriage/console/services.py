@@ -17,7 +17,7 @@ CLINICIAN_ROLES = frozenset({"pharmacist", "doctor"})
 
 def is_clinician(user: Any) -> bool:
     """Whether ``user`` may use the console: an active pharmacist or doctor."""
-    return bool(getattr(user, "is_active", False)) and user_role(user) in CLINICIAN_ROLES
+    return bool(getattr(user, "is_active", False)) and user_role(user=user) in CLINICIAN_ROLES
 
 
 def clinician_password_set(*, username: str, password: str) -> Any:
@@ -29,7 +29,7 @@ def clinician_password_set(*, username: str, password: str) -> Any:
     user = user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
     if user is None:
         raise ValidationError(f"There is no user called {username!r} (create it with create_token).")
-    if user_role(user) not in CLINICIAN_ROLES:
+    if user_role(user=user) not in CLINICIAN_ROLES:
         raise ValidationError("Only pharmacists and doctors sign in to the console.")
     validate_password(password, user=user)
     user.set_password(password)

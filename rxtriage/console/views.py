@@ -74,7 +74,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
         "filters": filters,
         "rows": queue_rows(user=request.user, filters=filters),
         "counts": queue_counts(user=request.user),
-        "role": user_role(request.user),
+        "role": user_role(user=request.user),
         "query": request.GET.urlencode(),
     }
 
@@ -192,7 +192,7 @@ def pharmacist_required(view: View) -> View:
     @wraps(view)
     @clinician_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if user_role(request.user) != "pharmacist":
+        if user_role(user=request.user) != "pharmacist":
             return render(request, "console/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -204,8 +204,10 @@ def pharmacist_required(view: View) -> View:
 def curation(request: HttpRequest) -> HttpResponse:
     """Names from traffic that resolved to nothing or needed confirmation, most seen first."""
     items = curation_list(min_count=1, limit=200)
-    rows = [(item, CurationApproveForm(initial={"key": item.key, "drug": (item.candidates or [""])[0]}))
-            for item in items]
+    rows = [
+        (item, CurationApproveForm(initial={"key": item.key, "drug": (item.candidates or [""])[0]}))
+        for item in items
+    ]
     return render(request, "console/curation.html", {"rows": rows})
 
 

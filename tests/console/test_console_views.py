@@ -253,3 +253,36 @@ def test_the_request_history_shows_who_reviewed_it(
     page = client.get(f"/console/requests/{obj.pk}/?state=all").content.decode()
     history = page[page.index('id="history-h"') :]
     assert "declined" in history and "(chidi)" in history
+
+
+def test_a_pharmacist_approves_a_name_from_traffic_and_the_next_lookup_resolves_it(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    from rxtriage.curation.api import curation_key, curation_list
+    from rxtriage.lookup.api import lookup_one
+
+    key = curation_key(text="Zentavix")
+    for _ in range(2):
+        saved({**BENIGN, "medications": [{"medicationName": "Zentavix"}]})
+    client = signed_in("chidi", "pharmacist")
+    page = client.get("/console/curation/").content.decode()
+    assert f'<h2 class="key">{key}</h2>' in page and "seen 2 times" in page
+    response = client.post("/console/curation/approve/", {"key": key, "drug": "paracetamol", "kind": "brand"})
+    assert response.status_code == 302
+    assert lookup_one("Zentavix").drug["generic_name"] == "paracetamol"
+    assert f'<h2 class="key">{key}</h2>' not in client.get("/console/curation/").content.decode()
+    assert not [item for item in curation_list() if item.key == key]
+
+
+def test_a_rejected_name_stops_showing_and_doctors_cannot_curate(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    from rxtriage.curation.api import curation_key
+
+    key = curation_key(text="Qwertyx")
+    saved({**BENIGN, "medications": [{"medicationName": "Qwertyx"}]})
+    assert signed_in("dami", "doctor").get("/console/curation/").status_code == 403
+    client = signed_in("chidi", "pharmacist")
+    assert f'<h2 class="key">{key}</h2>' in client.get("/console/curation/").content.decode()
+    client.post("/console/curation/reject/", {"key": key})
+    assert f'<h2 class="key">{key}</h2>' not in client.get("/console/curation/").content.decode()
