@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "django_htmx",
+    "csp",
     "simple_history",
     "axes",
     "drf_spectacular_sidecar",
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "rxtriage.triage",
     "rxtriage.api",
     "rxtriage.ops",
+    "rxtriage.console",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins (the admin's session login).
     "axes.middleware.AxesMiddleware",
@@ -110,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rxtriage.console.context_processors.console_role",
             ]
         },
     }
@@ -321,3 +327,24 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("RXTRIAGE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Review console --------------------------------------------------------------------------------------
+# Session sign-in at /console/login/ for pharmacists and doctors; pages are server-rendered with htmx
+# (served from the django-htmx package) and a Content-Security-Policy without 'unsafe-inline'
+# (https://django-csp.readthedocs.io/en/latest/configuration.html).  The admin and the API docs page
+# keep Django's and Swagger UI's own scripts, so they are left out of the policy.
+LOGIN_URL = "console:login"
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ("/admin/", "/api/docs/"),
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
