@@ -23,7 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from drills.harness import AppServer, bearer, http_call, run_command, rxtriage_argv
+from devtools.appserver import AppServer, rxtriage_argv
+from devtools.load import bearer, http_call
+from drills.harness import run_command
 from tests.console.payloads import BENIGN, DOCTOR, PASSWORD
 from tests.console.shots import SCREENSHOTS
 
@@ -113,7 +115,7 @@ def site() -> Iterator[Site]:
     patient_token = run_command(env, "create_token", "amaka", "--role", "patient").strip()
     _clinician(env, "ngozi", "pharmacist")
     _clinician(env, "tunde", "doctor")
-    server = AppServer(env, workdir, workers=2, name="console").start()
+    server = AppServer(env, workdir=workdir, workers=2, name="console").start()
     try:
         yield Site(server=server, env=env, patient_token=patient_token, shots=shots)
     finally:

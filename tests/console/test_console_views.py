@@ -170,10 +170,11 @@ def test_the_queue_with_many_requests_stays_under_100_kb_with_its_assets(
     for _ in range(60):
         saved(BENIGN)
     page = signed_in("chidi", "pharmacist").get("/console/").content
-    assets = sum(
-        Path(finders.find(name)).stat().st_size  # type: ignore[arg-type]
-        for name in ("console/console.css", "django_htmx/htmx-2.min.js")
-    )
+    assets = 0
+    for name in ("console/console.css", "django_htmx/htmx-2.min.js"):
+        found = finders.find(name)
+        assert isinstance(found, str), name
+        assets += Path(found).stat().st_size
     assert len(page) + assets < 100_000, (len(page), assets)
 
 
@@ -269,7 +270,7 @@ def test_a_pharmacist_approves_a_name_from_traffic_and_the_next_lookup_resolves_
     assert f'<h2 class="key">{key}</h2>' in page and "seen 2 times" in page
     response = client.post("/console/curation/approve/", {"key": key, "drug": "paracetamol", "kind": "brand"})
     assert response.status_code == 302
-    assert lookup_one("Zentavix").drug["generic_name"] == "paracetamol"
+    assert lookup_one(name="Zentavix").generic_name == "paracetamol"
     assert f'<h2 class="key">{key}</h2>' not in client.get("/console/curation/").content.decode()
     assert not [item for item in curation_list() if item.key == key]
 
