@@ -1,4 +1,4 @@
-"""Input and output serializers of the API (design.md section 7).
+"""Input and output serializers of the API (docs/architecture.md section 7).
 
 Input serializers are strict (see ``rxtriage.api.fields``) and carry the documented limits; output
 serializers exist so that every response goes through a declared shape and the OpenAPI schema is
@@ -160,7 +160,7 @@ class DrugSearchInputSerializer(serializers.Serializer):
 
 # --- Drug lookup: output ------------------------------------------------------------------------------
 class DrugInfoSerializer(serializers.Serializer):
-    """A resolved drug (design.md section 7, ``rxtriage resolve --json``)."""
+    """A resolved drug (docs/architecture.md section 7, ``rxtriage resolve --json``)."""
 
     id = serializers.IntegerField()
     generic_name = serializers.CharField()
@@ -261,7 +261,7 @@ class MedicationResolutionSerializer(LookupResultSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    """A triage decision (design.md section 6)."""
+    """A triage decision (docs/architecture.md section 6)."""
 
     route = serializers.ChoiceField(choices=Route.choices)
     urgent = serializers.BooleanField()

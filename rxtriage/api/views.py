@@ -1,4 +1,4 @@
-"""The HTTP API (design.md section 7).  Thin views: input serializer -> one service or selector ->
+"""The HTTP API (docs/architecture.md section 7).  Thin views: input serializer -> one service or selector ->
 output serializer.  Errors are raised, and ``rxtriage.api.errors`` renders them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Matching policy: from names-index rows to a resolution (design.md section 4).
+"""Matching policy: from names-index rows to a resolution (docs/architecture.md section 4).
 
 - :func:`resolve_exact`: the rows whose name is one of the normalised keys.  The most specific key
   wins, then the kind (generic > brand > synonym > co_name > abbreviation).  A key that belongs to two

@@ -1,9 +1,7 @@
 """The repository cites only documents it holds: docs/architecture.md and docs/clinical-basis.md.
 
 Code, data and docs once cited two design documents kept outside the repository; their content now lives
-in the two files above.  ``PENDING`` lists the files whose citations are still to be rewritten (they are
-being edited elsewhere at the same time; a mechanical pass after the merge clears them): the test over
-them is a strict xfail, so clearing them turns it into a failure that says to empty the list.
+in the two files above.
 """
 
 from __future__ import annotations
@@ -11,27 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 OUTSIDE = re.compile(r"\b(?:design|domain)" + r"\.md\b")
 SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".json", ""}
 SKIP_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
              ".hypothesis", ".data", "out"}  # fmt: skip
-PENDING = {
-    "rxtriage/api/schema.py",
-    "rxtriage/api/serializers.py",
-    "rxtriage/api/views.py",
-    "rxtriage/formulary/data/formulary/00-core.yaml",
-    "rxtriage/formulary/data/formulary/10-nervous-pain.yaml",
-    "rxtriage/formulary/data/formulary/20-anti-infectives.yaml",
-    "rxtriage/formulary/data/formulary/30-cardio-endocrine-blood.yaml",
-    "rxtriage/formulary/data/formulary/40-gi-resp-skin-other.yaml",
-    "rxtriage/lookup/data/error_prone_abbreviations.yaml",
-    "rxtriage/lookup/data/lasa_pairs.yaml",
-    "rxtriage/lookup/data/not_medicines.yaml",
-    "rxtriage/lookup/resolve.py",
-}
 
 
 def _files() -> list[str]:
@@ -55,11 +37,6 @@ def test_the_two_documents_exist() -> None:
 
 
 def test_nothing_cites_a_document_outside_the_repository() -> None:
-    files = [p for p in _files() if p not in PENDING]
+    files = _files()
     assert "rxtriage/triage/rules.py" in files
     assert _citing(files) == []
-
-
-@pytest.mark.xfail(strict=True, reason="the citations of PENDING are rewritten in a pass after the merge")
-def test_the_pending_files_cite_only_the_repositorys_documents() -> None:
-    assert _citing(sorted(PENDING)) == []
