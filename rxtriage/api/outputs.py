@@ -99,11 +99,14 @@ def _medication(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _reason(reason: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "code": _str(reason["code"]),
         "message": _str(reason["message"]),
         "medication": _str(reason.get("medication")),
     }
+    if "detail" in reason:  # ``DictField(child=CharField(), required=False)``: omitted when absent
+        out["detail"] = {str(key): _str(value) for key, value in reason["detail"].items()}
+    return out
 
 
 def decision_output(decision: Mapping[str, Any]) -> dict[str, Any]:
