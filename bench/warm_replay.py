@@ -11,7 +11,7 @@ on a Monday at 08:00, the formulary version is bumped (every cached entry is gon
 ``--minutes`` minutes of traffic of that hour are replayed with the in-process cache off, so every name
 asks the shared cache (Redis), as a fleet of fresh worker processes would.  Three runs, each after its
 own bump: no warming; ``warm_drug_cache`` as it was (the most prescribed medicines by
-``prescription_count``, with all their names); and the demand ranking of ``rxtriage.lookup.warming``.
+``prescription_count``, with all their names); and the demand ranking of ``rxtriage.triage.warming``.
 Both warmings get the same budget of names.  The figure is the share of names answered by Redis per
 minute of replay.
 """
@@ -109,8 +109,8 @@ def replay(*, minutes: int, names_per_minute: int, budget: int, universe: int, s
 
     from rxtriage.formulary.models import DrugName
     from rxtriage.lookup.cache import drug_cache
-    from rxtriage.lookup.warming import cache_warm, formulary_names, warm_names
     from rxtriage.triage.services import prescription_counts_refresh
+    from rxtriage.triage.warming import cache_warm, formulary_names, warm_names
 
     if not drug_cache.l2_configured:
         raise SystemExit("REDIS_URL is unset: there is no shared cache to replay against")

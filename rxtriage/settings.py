@@ -16,7 +16,6 @@ import dj_database_url
 import platformdirs
 from django.core.exceptions import ImproperlyConfigured
 
-from rxtriage.api.swagger_ui import SWAGGER_UI_SETTINGS_JS
 from rxtriage.config import (
     env_bool,
     env_float,
@@ -26,6 +25,7 @@ from rxtriage.config import (
     redis_cache,
     throttle_redis_cache,
 )
+from rxtriage.swagger_ui import SWAGGER_UI_SETTINGS_JS
 
 BASE_DIR = Path(__file__).resolve().parent
 

@@ -99,7 +99,7 @@ def _medication(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _reason(reason: Mapping[str, Any]) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "code": _str(reason["code"]),
         "message": _str(reason["message"]),
         "medication": _str(reason.get("medication")),

@@ -3,7 +3,7 @@
 Like every endpoint but health, the schema needs a Bearer token; ``RXTRIAGE_PUBLIC_SCHEMA=1`` opens it
 to anonymous readers.  The Swagger UI page at ``/api/docs/`` is public: it holds no data, its assets
 come from the package (drf-spectacular-sidecar, no CDN), and it fetches the schema with the token the
-user enters through its Authorize button (see ``rxtriage.api.swagger_ui``).
+user enters through its Authorize button (see ``rxtriage.swagger_ui``).
 """
 
 from __future__ import annotations

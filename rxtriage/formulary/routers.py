@@ -1,7 +1,8 @@
 """Send formulary reads to the read replica when ``DATABASE_REPLICA_URL`` is set, but only while it is safe.
 
 - Caught up: a formulary read goes to the replica only when the replica has replayed the formulary
-  version this process enforces (read from the primary by ``rxtriage.lookup.cache``).  The version is
+  version this process enforces (read from the primary by the lookup's cache, which registers it).  The
+  version is
   bumped in the same transaction as every formulary write and WAL is replayed in order, so a replica
   showing version V holds every write up to V.  A lagging replica (replay paused, a long query holding
   it back) never serves a re-scheduled medicine's old record: those reads go to the primary.
@@ -20,18 +21,37 @@ from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, connections
 
-__all__ = ["FormularyReplicaRouter", "ReplicaState", "replica_state", "with_replica_fallback"]
+__all__ = [
+    "FormularyReplicaRouter",
+    "ReplicaState",
+    "enforced_version_source_set",
+    "replica_state",
+    "with_replica_fallback",
+]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 REPLICA = "replica"
 
 
-def _enforced_version() -> int:
-    """The formulary version this process enforces (the lookup's stamp, read from the primary)."""
-    from rxtriage.lookup.cache import drug_cache  # the stamp lives with the cache that uses it
+_version_source: Callable[[], int] | None = None
 
-    return drug_cache.version()
+
+def enforced_version_source_set(*, source: Callable[[], int] | None) -> None:
+    """Say where the formulary version this process enforces comes from: the lookup registers its cache's
+    stamp (``rxtriage.lookup.apps``), so the router never imports the layer above it."""
+    global _version_source
+    _version_source = source
+
+
+def _enforced_version() -> int:
+    """The formulary version this process enforces: the lookup's stamp (read from the primary every
+    ``FORMULARY_VERSION_POLL``), or, before the lookup registered it, the primary's version itself."""
+    if _version_source is not None:
+        return _version_source()
+    from rxtriage.formulary.selectors import formulary_version_get
+
+    return formulary_version_get(using="default")
 
 
 def _replica_version() -> int:

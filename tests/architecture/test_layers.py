@@ -23,6 +23,7 @@ PACKAGE = ROOT / "rxtriage"
 LAYERS: dict[str, float] = {
     "rxtriage.metrics": 0,
     "rxtriage.config": 0,
+    "rxtriage.swagger_ui": 0,
     "rxtriage.settings": 0.5,
     "rxtriage.formulary": 1,
     "rxtriage.lookup": 2,
@@ -35,6 +36,7 @@ LAYERS: dict[str, float] = {
     "rxtriage.ops": 5,
     "rxtriage.urls": 6,
     "rxtriage.wsgi": 6,
+    "rxtriage.asgi": 6,
     "rxtriage.cli": 6,
 }
 TOOLING = ("bench", "drills", "devtools", "tests")

@@ -11,9 +11,9 @@ from django.core.management import call_command
 
 from rxtriage.api.services import account_ensure
 from rxtriage.lookup.api import lookup_one
-from rxtriage.lookup.warming import demand_names, warm_names
 from rxtriage.triage.models import PrescriptionRequest
 from rxtriage.triage.services import prescription_request_create
+from rxtriage.triage.warming import demand_names, warm_names
 
 MONDAY_8 = dt.datetime(2026, 11, 30, 8, 10, tzinfo=dt.UTC)  # a Monday
 FRIDAY_20 = dt.datetime(2026, 11, 27, 20, 40, tzinfo=dt.UTC)  # the Friday before

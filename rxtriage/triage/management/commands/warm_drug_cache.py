@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from rxtriage.lookup.warming import cache_warm, warm_names, warm_target
+from rxtriage.triage.warming import cache_warm, warm_names, warm_target
 
 
 class Command(BaseCommand):
