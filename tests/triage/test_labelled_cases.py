@@ -29,7 +29,7 @@ from rxtriage.triage.types import Decision, TriageInput
 
 DATA = Path(__file__).resolve().parent / "data"
 ROUTES = {"urgent", "doctor", "pharmacist"}
-CASE_KEYS = {"name", "request", "expect", "xfail"}
+CASE_KEYS = {"name", "category", "request", "expect", "xfail"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ SETS = {
     "cases": LabelledSet("cases.yaml", min_cases=120),
     "validation": LabelledSet("validation_cases.yaml", min_cases=120),
     "validation_2": LabelledSet("validation_cases_2.yaml", min_cases=100),
+    "validation_3": LabelledSet("validation_cases_3.yaml", min_cases=250),
+    "validation_4": LabelledSet("validation_cases_4.yaml", min_cases=150),
 }
 
 # The cases need the formulary database, so pytest-django; under ``-p no:django`` they are skipped.

@@ -60,7 +60,8 @@ _AGE = (
         rf"(?<![\w.]){_AGE_AMOUNT}[\s-]*{_AGE_UNIT}[\s-]+(?:old[\s-]+)?(?:baby|infant|child|pikin|boy|girl|son|daughter)"
     ),
     re.compile(
-        rf"(?:baby|infant|pikin|child|son|daughter)\s+(?:of|aged?|is)\s+{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
+        rf"(?:baby|infant|pikin|child|son|daughter)\s+(?:of|aged?|is|wey be|wey don|who is|that is)\s+"
+        rf"{_AGE_AMOUNT}[\s-]*{_AGE_UNIT}(?!\w)"
     ),
 )
 _NEWBORN = re.compile(r"(?<!\w)(?:new[\s-]?born|neonate)(?!\w)")
