@@ -67,7 +67,7 @@ def _fold_char(char: str) -> str:
         if part.isascii():
             out.append(part)
             continue
-        # a lower-case letter may only look Latin as a capital (Cyrillic "т" is "Т", a "T")
+        # a lower-case letter may only look Latin as a capital (Cyrillic small te is a Latin "T" as a capital)
         part = _latin_lookalikes().get(part) or _latin_lookalikes().get(part.upper(), part)
         stripped = "".join(c for c in unicodedata.normalize("NFD", part) if not unicodedata.combining(c))
         out.append(stripped if stripped.isascii() and stripped else part)
