@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from devtools.appserver import rxtriage_argv
 from devtools.processes import LOOPBACK, free_port, register, stop_process, tail, unregister
@@ -74,8 +74,12 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> RedisServer:
-        argv = [self.binary, "--port", str(self.port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"]
+    def listen_args(self) -> list[str]:
+        """How the server listens and whom it lets in (a TLS server overrides this)."""
+        return ["--port", str(self.port)]
+
+    def start(self, timeout: float = 10.0) -> Self:
+        argv = [self.binary, *self.listen_args(), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"]
         argv += ["--daemonize", "no", "--dir", str(self.workdir), "--logfile", ""]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

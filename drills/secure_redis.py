@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import secrets
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devtools.processes import LOOPBACK, free_port, register, tail
+from devtools.processes import LOOPBACK, free_port
 from drills.harness import RedisServer
 
 __all__ = ["Certificates", "SecureRedisServer", "make_certificates"]
@@ -143,25 +141,12 @@ class SecureRedisServer(RedisServer):
     def url(self) -> str:
         return f"rediss://{LOOPBACK}:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> SecureRedisServer:
+    def listen_args(self) -> list[str]:
         c = self.certificates
-        argv = [self.binary, "--port", "0", "--tls-port", str(self.port), "--bind", LOOPBACK]
+        argv = ["--port", "0", "--tls-port", str(self.port)]
         argv += ["--tls-cert-file", str(c.cert), "--tls-key-file", str(c.key)]
         argv += ["--tls-ca-cert-file", str(c.ca), "--tls-auth-clients", "no"]
-        argv += ["--requirepass", self.password, "--save", "", "--appendonly", "no"]
-        argv += ["--daemonize", "no", "--dir", str(self.workdir), "--logfile", ""]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        register(self)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ping():
-                return self
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server (TLS) exited at start:\n{tail(self.log_path)}")
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"redis-server (TLS) did not answer within {timeout} s")
+        return [*argv, "--requirepass", self.password]
 
     def client(self) -> Any:
         if self._client is None:
