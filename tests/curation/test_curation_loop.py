@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -35,6 +34,7 @@ from rxtriage.formulary.datafile import read_records
 from rxtriage.formulary.models import Drug
 from rxtriage.formulary.services import drug_save
 from rxtriage.lookup.api import lookup_one
+from tests.support import committed
 
 UNKNOWN_BRAND = "Zorvimax"  # a made-up artemether/lumefantrine brand: never in the shipped data
 ACT = "artemether/lumefantrine"
@@ -201,19 +201,6 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _committed(write: Callable[[], object]) -> None:
-    """Run a write on its own connection, outside the test's transaction, so other processes see it."""
-
-    def run() -> None:
-        try:
-            write()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-
 
 def _undo_approval() -> None:
     drug = Drug.objects.get(generic_name=ACT)
@@ -234,8 +221,8 @@ def other_process_env(
     """
     if connection.vendor == "postgresql":
         env = {**os.environ, "DATABASE_URL": _database_url(), "DRUG_CACHE_PREFIX": "rxtest:curation:"}
-        yield env, lambda: _committed(lambda: curation_approve(key="zorvimax", generic_name=ACT))
-        _committed(_undo_approval)
+        yield env, lambda: committed(lambda: curation_approve(key="zorvimax", generic_name=ACT))
+        committed(_undo_approval)
         return
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["RXTRIAGE_DATA_DIR"] = str(tmp_path)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.db import connection
 from rxtriage.formulary.models import Drug
 from rxtriage.formulary.services import drug_save
 from rxtriage.lookup.cache import DrugCache
+from tests.support import committed
 
 WATCHER = """
 import os, sys, time
@@ -31,20 +30,6 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.02)
 """
-
-
-def committed(write: Callable[[], None]) -> None:
-    """Run a write on its own connection, outside the test's transaction, so other processes see it."""
-
-    def run() -> None:
-        try:
-            write()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
 
 
 def _reschedule(generic_name: str, schedule: str, basis: str) -> None:
