@@ -112,26 +112,21 @@ def _detail(
 
 
 def _history(obj: PrescriptionRequest) -> list[dict[str, Any]]:
-    """What happened to the request, oldest first (from its audit history where it is kept)."""
-    records = getattr(obj, "history", None)
-    if records is not None:
-        events = []
-        for record in records.order_by("history_date", "history_id").select_related("history_user"):
-            events.append(
-                {
-                    "when": record.history_date,
-                    "who": getattr(record.history_user, "username", "") or "",
-                    "what": f"{record.get_history_type_display()}: {record.status}, {record.route} route",
-                }
-            )
-        return events
-    events = [{"when": obj.created_at, "who": "", "what": f"sent; triaged to the {obj.route} route"}]
-    if obj.reviewed_at:
-        who = getattr(obj.reviewed_by, "username", "")
-        events.append(
-            {"when": obj.reviewed_at, "who": who, "what": f"{obj.review_decision}: now {obj.status}"}
-        )
-    return events
+    """What happened to the request, oldest first, from its audit history (django-simple-history)."""
+    records = obj.history.order_by("history_date", "history_id").select_related("history_user")
+    return [
+        {
+            "when": record.history_date,
+            "who": getattr(record.history_user, "username", "") or "",
+            "what": f"{record.get_history_type_display()}: {record.status}, {record.route} route",
+        }
+        for record in records
+    ]
+
+
+def _fresh_form(obj: PrescriptionRequest) -> ReviewForm:
+    """An empty review form that remembers the status the reviewer is looking at."""
+    return ReviewForm(initial={"seen_status": obj.status})
 
 
 @require_GET
@@ -140,7 +135,7 @@ def request_detail(request: HttpRequest, id: int) -> HttpResponse:
     obj = _request_or_404(request, id)
     if isinstance(obj, HttpResponse):
         return obj
-    return _detail(request, obj, ReviewForm(initial={"seen_status": obj.status}))
+    return _detail(request, obj, _fresh_form(obj))
 
 
 def _outcome_text(obj: PrescriptionRequest) -> str:
@@ -164,7 +159,7 @@ def request_review(request: HttpRequest, id: int) -> HttpResponse:
             request,
             f"While you were reading, this request was {_outcome_text(obj).lower()}. Nothing was changed.",
         )
-        return _detail(request, obj, ReviewForm(initial={"seen_status": obj.status}), status=409)
+        return _detail(request, obj, _fresh_form(obj), status=409)
     try:
         done = prescription_request_review(
             request_obj=obj,
@@ -181,7 +176,7 @@ def request_review(request: HttpRequest, id: int) -> HttpResponse:
         messages.error(
             request, f"This request was already {_outcome_text(obj).lower()}. Nothing was changed."
         )
-        return _detail(request, obj, ReviewForm(initial={"seen_status": obj.status}), status=409)
+        return _detail(request, obj, _fresh_form(obj), status=409)
     messages.success(request, f"Request {done.pk}: {done.get_status_display().lower()}.")
     return redirect("console:queue")
 
