@@ -150,8 +150,9 @@ _TARGETS: tuple[tuple[str, str, str, float, str, Any], ...] = (
      lambda run, r: _ms(_get(run, "lookup", "cold", "typo", "p50_us"))),
     ("cold_fuzzy_p99_100k", "cold fuzzy (typo) p99 <= 10 ms at 100,000 medicines (ms)", "<=", 10.0, "100k",
      lambda run, r: _ms(_get(run, "lookup", "cold", "typo", "p99_us"))),
-    ("cold_fuzzy_queries_100k", "cold fuzzy (typo): <= 2 database queries a request at 100,000 medicines",
-     "<=", 2.0, "100k", lambda run, r: _get(run, "lookup", "cold", "typo", "db_queries_per_request")),
+    ("cold_fuzzy_queries_100k", "cold fuzzy (typo): <= 2 database queries in any request at 100,000 "
+     "medicines (the once-a-second version poll apart)",
+     "<=", 2.0, "100k", lambda run, r: _get(run, "lookup", "cold", "typo", "db_queries_max")),
     ("no_wrong_drug", "labelled set: no wrong drug at any size (wrong drugs)", "<=", 0, "all",
      lambda run, r: _get(run, "accuracy", "rxtriage", "all", "wrong_drug")),
     ("http_throughput_10", "HTTP triage keeps >= 60% of the trivial endpoint's req/s at 10 connections",

@@ -136,6 +136,11 @@ class CountingRedis:
         return attribute
 
 
+# The formulary version is re-read at most once every FORMULARY_VERSION_POLL seconds by each process,
+# whatever its request rate: counted apart from the queries a lookup makes.
+VERSION_TABLE = "formulary_formularyversion"
+
+
 def counted(
     call: Callable[[Any], Any],
     args: Sequence[Any],
@@ -144,24 +149,34 @@ def counted(
     cache: Any = None,
     before: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
-    """Database queries and Redis round trips/commands per call, over ``calls`` calls."""
+    """Database queries and Redis round trips/commands per call, over ``calls`` calls: the mean of all
+    queries, the most one call made besides the version poll, and the version polls per call."""
     counter = None
     real = None
     if cache is not None and getattr(cache, "redis_alias", None):
         real = cache.client()
         counter = CountingRedis(real)
         cache._client = counter
+    per_call: list[int] = []  # each call's queries, the formulary version poll aside
+    polls = 0
     try:
         with CaptureQueriesContext(connection) as queries:
             for i in range(calls):
                 if before:
                     before(10_000_000 + i)
+                seen = len(queries.captured_queries)
                 call(args[i % len(args)])
+                made = [q["sql"] for q in queries.captured_queries[seen:]]
+                poll = sum(VERSION_TABLE in sql for sql in made)
+                polls += poll
+                per_call.append(len(made) - poll)
     finally:
         if counter is not None:
             cache._client = real
     return {
         "db_queries_per_request": round(len(queries.captured_queries) / calls, 4),
+        "db_queries_max": max(per_call, default=0),
+        "version_polls_per_request": round(polls / calls, 4),
         "redis_round_trips_per_request": round(counter.round_trips / calls, 4) if counter else 0.0,
         "redis_commands_per_request": round(counter.commands / calls, 4) if counter else 0.0,
     }

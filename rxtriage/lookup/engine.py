@@ -2,7 +2,8 @@
 
 1. cache: L1 in process, then L2 Redis in ONE round trip (``rxtriage.lookup.cache``);
 2. database: ONE query on the names index for every exact-match candidate of every cache miss;
-3. fuzzy: trigram (``%``, GIN index) on PostgreSQL or rapidfuzz in process, for names still unresolved.
+3. fuzzy: for names still unresolved, on PostgreSQL at scale the one-slip neighbours (a GIN index of
+   each name's deletion variants), else trigram ``%`` (GIN index); rapidfuzz in process otherwise.
 
 Found and not-found results are written back to both cache tiers.  Concurrent misses for one name in
 one process cause one database query, not one per caller (single flight).
@@ -49,23 +50,36 @@ SELECT {_ROW_SQL}
 FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
 WHERE d.is_active"""
 _EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
-# The fuzzy tier's one query.  pg_trgm's ``%`` (served by the trigram GIN index) filters at the
-# ``pg_trgm.similarity_threshold`` setting; the statement sets it per key (``set_config(..., true)``: for
-# this statement's transaction only) in a lateral step that the key's index scan depends on, so it is set
-# before that scan runs: no BEGIN/SET/COMMIT round trips.  Each key brings at most ``LIMIT`` names, the
-# most similar first: a bounded candidate set.
-_TRIGRAM_SQL = f"""
+# The fuzzy tier's one query, per key:
+# 1. the one-slip neighbours: names sharing a variant of ``rxtriage_name_deletions`` (formulary migration
+#    0006) with the key, found in its GIN index by a few lookups however many names share the key's stem;
+# 2. only for a key with no such neighbour, pg_trgm's ``%`` (trigram GIN index) at the key's
+#    ``pg_trgm.similarity_threshold``, set per key (``set_config(..., true)``: for this statement's
+#    transaction only) in a lateral step the scans depend on, so no BEGIN/SET/COMMIT round trips.
+# The count decides between them up front: a ``NOT EXISTS`` there is planned as a sequential scan.
+# Each key brings at most ``LIMIT`` names, the most similar first: a bounded candidate set.
+_FUZZY_SQL = f"""
 SELECT q.ord, {_ROW_SQL}
 FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(key, threshold, ord)
 CROSS JOIN LATERAL (
-    SELECT set_config('pg_trgm.similarity_threshold', q.threshold, true) AS threshold
+    SELECT rxtriage_name_deletions(q.key) AS variants,
+           set_config('pg_trgm.similarity_threshold', q.threshold, true) AS threshold
 ) t
 CROSS JOIN LATERAL (
-    SELECT n.name, n.kind, n.drug_id
-    FROM formulary_drugname n
-    WHERE t.threshold IS NOT NULL AND n.name %% q.key
-    ORDER BY similarity(n.name, q.key) DESC, n.name
-    LIMIT %s
+    SELECT count(*) AS near FROM formulary_drugname v WHERE rxtriage_name_deletions(v.name) && t.variants
+) c
+CROSS JOIN LATERAL (
+    (SELECT n.name, n.kind, n.drug_id
+     FROM formulary_drugname n
+     WHERE c.near > 0 AND rxtriage_name_deletions(n.name) && t.variants
+     ORDER BY similarity(n.name, q.key) DESC, n.name
+     LIMIT %s)
+    UNION ALL
+    (SELECT n.name, n.kind, n.drug_id
+     FROM formulary_drugname n
+     WHERE c.near = 0 AND t.threshold IS NOT NULL AND n.name %% q.key
+     ORDER BY similarity(n.name, q.key) DESC, n.name
+     LIMIT %s)
 ) n
 JOIN formulary_drug d ON d.id = n.drug_id AND d.is_active
 """
@@ -279,7 +293,8 @@ class DrugLookup:
         return self._mode[1]
 
     def _trigram_candidates(self, queries: list[list[str]]) -> list[list[NameRow]]:
-        """ONE query for every fuzzy key: the ``%`` operator, served by the trigram GIN index."""
+        """ONE query for every fuzzy key: its one-slip neighbours, else the trigram ``%`` operator (both
+        served by GIN indexes; see ``_FUZZY_SQL``)."""
         flat = [(i, key) for i, keys in enumerate(queries) for key in keys if key]
         grouped: list[list[NameRow]] = [[] for _ in queries]
         if not flat:
@@ -288,8 +303,8 @@ class DrugLookup:
         with connections[alias].cursor() as cursor:
             keys = [key for _, key in flat]
             thresholds = [str(trigram_threshold(key, floor=self.trigram_threshold)) for key in keys]
-            params: list[Any] = [keys, thresholds, self.fuzzy_candidates]
-            cursor.execute(_TRIGRAM_SQL, params)
+            params: list[Any] = [keys, thresholds, self.fuzzy_candidates, self.fuzzy_candidates]
+            cursor.execute(_FUZZY_SQL, params)
             fetched = cursor.fetchall()
         for row in fetched:
             grouped[flat[int(row[0]) - 1][0]].append(_name_row(row[1:]))

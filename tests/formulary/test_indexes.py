@@ -74,3 +74,12 @@ def test_the_composite_index_serves_active_listing_by_name(big_formulary):
     sql, params = queryset.query.sql_with_params()
     plan = _plan(sql, list(params))
     assert "drug_active_generic_idx" in plan or "formulary_drug_generic_name" in plan, plan
+
+
+def test_the_fuzzy_statement_uses_the_one_slip_and_the_trigram_index(big_formulary):
+    from rxtriage.lookup.engine import _FUZZY_SQL
+
+    plan = _plan(_FUZZY_SQL, [[_name(4242)[:-2] + "b"], ["0.4"], 25, 25])
+    assert "drugname_name_deletions_idx" in plan, plan
+    assert "drugname_name_trgm_idx" in plan, plan
+    assert "Seq Scan on formulary_drugname" not in plan, plan

@@ -277,7 +277,9 @@ def test_drug_fuzzy_memory_max_names_is_where_auto_switches_to_trigram(
 def test_drug_trigram_threshold_decides_which_names_the_trigram_tier_finds(
     threshold: float, found: bool, formulary: Any, built: Any
 ) -> None:
+    """Two letters short: no name is one slip away, so the trigram step runs (a one-slip typo is found by
+    the one-slip neighbours at any threshold: the next test)."""
     lookup = _lookup(built, _conf(fuzzy_backend="trigram", trigram_threshold=threshold))
-    result = lookup.lookup_one(name="metronidazzole")
+    result = lookup.lookup_one(name="metronidzol")
     assert bool(result.candidates) is found
     assert (result.drug is not None and result.drug["generic_name"] == "metronidazole") is found
