@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.generator import typo
     from rxtriage.formulary.keys import name_key
-    from rxtriage.lookup.engine import _FUZZY_SQL
+    from rxtriage.lookup.engine import _FUZZY_SQL, fuzzy_params
     from rxtriage.lookup.fuzzy import trigram_threshold
 
     with connection.cursor() as cursor:
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     statements: dict[str, Callable[[str, float], tuple[str, list[Any]]]] = {
         "trigram": lambda key, t: (TRIGRAM_ONLY_SQL, [[key], [str(t)], options.limit]),
-        "neighbours+trigram": lambda key, t: (_FUZZY_SQL, [[key], [str(t)], options.limit, options.limit]),
+        "neighbours+trigram": lambda key, t: (_FUZZY_SQL, fuzzy_params([key], [str(t)], options.limit)),
     }
     print(f"{len(meant)} typed names a kind, {len(names):,} medicines of 7+ letters")
     for kind, typed in samples.items():

@@ -50,39 +50,56 @@ SELECT {_ROW_SQL}
 FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
 WHERE d.is_active"""
 _EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
-# The fuzzy tier's one query, per key:
-# 1. the one-slip neighbours: names sharing a variant of ``rxtriage_name_deletions`` (formulary migration
-#    0006) with the key, found in its GIN index by a few lookups however many names share the key's stem;
-# 2. only for a key with no such neighbour, pg_trgm's ``%`` (trigram GIN index) at the key's
+# The fuzzy tier's one query, per key (formulary migration 0006 defines the functions and indexes):
+# 1. the names one slip from the key: those sharing a variant of ``rxtriage_name_deletions`` with it (its
+#    GIN index: a few lookups however many names share the key's stem), kept if ``rxtriage_one_slip``;
+# 2. when there are some, also the names that begin with the key (5+ letters; a range of the pattern
+#    btree, whose operators compare bytes, so it holds in any collation): a
+#    name typed short ("trevo" for a "trevolol", beside the one-slip "trevon") must stay a candidate;
+# 3. when there are none, pg_trgm's ``%`` (trigram GIN index) at the key's
 #    ``pg_trgm.similarity_threshold``, set per key (``set_config(..., true)``: for this statement's
 #    transaction only) in a lateral step the scans depend on, so no BEGIN/SET/COMMIT round trips.
-# The count decides between them up front: a ``NOT EXISTS`` there is planned as a sequential scan.
-# Each key brings at most ``LIMIT`` names, the most similar first: a bounded candidate set.
+# The one-slip names are gathered first (``n1``) so the other two steps can depend on whether there are
+# any.  Each step brings a bounded number of names, the most similar first.
 _FUZZY_SQL = f"""
 SELECT q.ord, {_ROW_SQL}
 FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(key, threshold, ord)
 CROSS JOIN LATERAL (
-    SELECT rxtriage_name_deletions(q.key) AS variants,
-           set_config('pg_trgm.similarity_threshold', q.threshold, true) AS threshold
+    SELECT set_config('pg_trgm.similarity_threshold', q.threshold, true) AS threshold
 ) t
 CROSS JOIN LATERAL (
-    SELECT count(*) AS near FROM formulary_drugname v WHERE rxtriage_name_deletions(v.name) && t.variants
-) c
+    SELECT array_agg(v.id ORDER BY v.name, v.id) AS ids
+    FROM formulary_drugname v
+    WHERE rxtriage_name_deletions(v.name) && rxtriage_name_deletions(q.key)
+      AND rxtriage_one_slip(v.name, q.key)
+) n1
 CROSS JOIN LATERAL (
     (SELECT n.name, n.kind, n.drug_id
      FROM formulary_drugname n
-     WHERE c.near > 0 AND rxtriage_name_deletions(n.name) && t.variants
-     ORDER BY similarity(n.name, q.key) DESC, n.name
+     WHERE n.id = ANY(n1.ids[1:%s]))
+    UNION ALL
+    (SELECT n.name, n.kind, n.drug_id
+     FROM formulary_drugname n
+     WHERE n1.ids IS NOT NULL AND char_length(q.key) >= 5
+       AND n.name::text ~>=~ q.key AND n.name::text ~<~ (q.key || chr(1114111)) AND starts_with(n.name, q.key)
+     ORDER BY char_length(n.name), n.name
      LIMIT %s)
     UNION ALL
     (SELECT n.name, n.kind, n.drug_id
      FROM formulary_drugname n
-     WHERE c.near = 0 AND t.threshold IS NOT NULL AND n.name %% q.key
+     WHERE n1.ids IS NULL AND t.threshold IS NOT NULL AND n.name %% q.key
      ORDER BY similarity(n.name, q.key) DESC, n.name
      LIMIT %s)
 ) n
 JOIN formulary_drug d ON d.id = n.drug_id AND d.is_active
 """
+
+
+def fuzzy_params(keys: list[str], thresholds: list[str], limit: int) -> list[Any]:
+    """The parameters of ``_FUZZY_SQL``: the keys, their trigram thresholds, the limit of each step."""
+    return [keys, thresholds, limit, limit, limit]
+
+
 _DRUG_COLUMNS = (
     "id",
     "generic_name",
@@ -293,8 +310,8 @@ class DrugLookup:
         return self._mode[1]
 
     def _trigram_candidates(self, queries: list[list[str]]) -> list[list[NameRow]]:
-        """ONE query for every fuzzy key: its one-slip neighbours, else the trigram ``%`` operator (both
-        served by GIN indexes; see ``_FUZZY_SQL``)."""
+        """ONE query for every fuzzy key: the names one slip from it and those it begins, else the trigram
+        ``%`` operator (see ``_FUZZY_SQL``)."""
         flat = [(i, key) for i, keys in enumerate(queries) for key in keys if key]
         grouped: list[list[NameRow]] = [[] for _ in queries]
         if not flat:
@@ -303,8 +320,7 @@ class DrugLookup:
         with connections[alias].cursor() as cursor:
             keys = [key for _, key in flat]
             thresholds = [str(trigram_threshold(key, floor=self.trigram_threshold)) for key in keys]
-            params: list[Any] = [keys, thresholds, self.fuzzy_candidates, self.fuzzy_candidates]
-            cursor.execute(_FUZZY_SQL, params)
+            cursor.execute(_FUZZY_SQL, fuzzy_params(keys, thresholds, self.fuzzy_candidates))
             fetched = cursor.fetchall()
         for row in fetched:
             grouped[flat[int(row[0]) - 1][0]].append(_name_row(row[1:]))

@@ -48,7 +48,7 @@ def test_an_exact_lookup_uses_the_names_index(big_formulary):
     from rxtriage.lookup.engine import _EXACT_SQL
 
     plan = _plan(_EXACT_SQL.format(names="= ANY(%s)"), [[_name(4242), "panadol"]])
-    assert "drugname_name_drug_uniq" in plan, plan
+    assert "drugname_name_drug_uniq" in plan or "drugname_name_pattern_idx" in plan, plan
     assert "Seq Scan on formulary_drugname" not in plan, plan
 
 
@@ -77,9 +77,9 @@ def test_the_composite_index_serves_active_listing_by_name(big_formulary):
 
 
 def test_the_fuzzy_statement_uses_the_one_slip_and_the_trigram_index(big_formulary):
-    from rxtriage.lookup.engine import _FUZZY_SQL
+    from rxtriage.lookup.engine import _FUZZY_SQL, fuzzy_params
 
-    plan = _plan(_FUZZY_SQL, [[_name(4242)[:-2] + "b"], ["0.4"], 25, 25])
+    plan = _plan(_FUZZY_SQL, fuzzy_params([_name(4242)[:-2] + "b"], ["0.4"], 25))
     assert "drugname_name_deletions_idx" in plan, plan
     assert "drugname_name_trgm_idx" in plan, plan
     assert "Seq Scan on formulary_drugname" not in plan, plan

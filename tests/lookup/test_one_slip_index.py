@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from rxtriage.formulary.models import Drug, DrugName
 from rxtriage.lookup.api import DrugLookup
-from rxtriage.lookup.engine import _FUZZY_SQL
+from rxtriage.lookup.engine import _FUZZY_SQL, fuzzy_params
 
 pytestmark = pytest.mark.postgres
 
@@ -57,7 +60,7 @@ def stem_sharing(formulary):
 
 def _fetch(keys: list[str], threshold: str = "0.4") -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(_FUZZY_SQL, [keys, [threshold] * len(keys), 25, 25])
+        cursor.execute(_FUZZY_SQL, fuzzy_params(keys, [threshold] * len(keys), 25))
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
@@ -71,3 +74,39 @@ def test_a_key_with_no_one_slip_neighbour_falls_back_to_the_trigram_search(formu
     rows = _fetch(["metronidzol"], threshold="0.3")
     assert "metronidazole" in {name for _, name in rows}
     assert _fetch(["metronidzol"], threshold="0.95") == []
+
+
+_LETTERS = st.text(alphabet="abcde ", min_size=0, max_size=8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=_LETTERS, b=_LETTERS)
+def test_one_slip_is_an_optimal_string_alignment_distance_of_at_most_one(db, a, b):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rxtriage_one_slip(%s, %s)", [a, b])
+        assert cursor.fetchone()[0] is (OSA.distance(a, b) <= 1)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet="abcdefg ", min_size=1, max_size=12))
+def test_two_names_one_slip_apart_share_a_deletion_variant(db, name):
+    """What makes the index complete: every one-slip form of a name shares a variant with it."""
+    slips = {name[:i] + name[i + 1 :] for i in range(len(name))}
+    slips |= {name[:i] + c + name[i:] for i in range(len(name) + 1) for c in "ax"}
+    slips |= {name[:i] + name[i + 1] + name[i] + name[i + 2 :] for i in range(len(name) - 1)}
+    variants = set(_deletions(name))
+    for slip in slips:
+        if min(len(slip), len(name)) >= 5:
+            assert variants & set(_deletions(slip)), slip
+
+
+def test_a_key_a_name_begins_with_stays_beside_its_one_slip_neighbours(formulary):
+    """ "trevo" is one slip from "trevon" and the start of "trevolol": both are candidates, so the
+    matching policy sees a name typed short, not only the one-slip neighbour."""
+    drugs = Drug.objects.bulk_create(
+        Drug(generic_name=name, display_name=name, schedule="pom") for name in ("trevon", "trevolol")
+    )
+    DrugName.objects.bulk_create(
+        DrugName(name=d.generic_name, text=d.generic_name, kind="generic", drug=d) for d in drugs
+    )
+    assert {name for _, name in _fetch(["trevo"])} == {"trevon", "trevolol"}
