@@ -27,6 +27,7 @@ The word lists are data with their sources (``data/*.yaml``), loaded once per pr
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -137,6 +138,21 @@ def known_medicines() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _known_medicine_list() -> tuple[str, ...]:
     return tuple(sorted(known_medicines()))
+
+
+@lru_cache(maxsize=1)
+def _known_first_words() -> tuple[str, ...]:
+    """The first word of every known medicine's key, sorted: a prefix search is a bisection."""
+    return tuple(sorted({name.split()[0] for name in known_medicines() if name}))
+
+
+def _known_extending(query: str) -> Iterable[str]:
+    """The known medicines' first words that begin with ``query``."""
+    words = _known_first_words()
+    i = bisect_left(words, query)
+    while i < len(words) and words[i].startswith(query):
+        yield words[i]
+        i += 1
 
 
 @lru_cache(maxsize=1)
@@ -374,9 +390,10 @@ def _cuts_short_another_name(query: str, row: NameRow, candidates: Sequence[Name
         return False
     own = {w for name in _stocked_as(row, candidates) for w in name.split()}
     others = (c.name for c in candidates if c.drug["id"] != row.drug["id"])
+    firsts = (name.split()[0] for name in others)
     return any(
         first.startswith(query) and len(first) > len(query) and first not in own
-        for first in (name.split()[0] for name in (*others, *known_medicines()))
+        for first in (*firsts, *_known_extending(query))
     )
 
 
