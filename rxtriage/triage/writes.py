@@ -6,8 +6,11 @@ then every line's ``INSERT`` taking that id), run outside any explicit transacti
 atomic by itself, so a refused line leaves no request behind.  That is one round trip and one commit
 where ``transaction.atomic`` + ``save`` + ``bulk_create`` made four (BEGIN, two INSERTs, COMMIT), and
 no ORM query compilation (about a third of a triage request's CPU before; bench/README.md, "Profile").
-It sends ``post_save`` as the ORM would, so the audit trail records the new request (one more INSERT).
-Elsewhere (SQLite, in process: no round trips to save) the ORM does it inside ``transaction.atomic``.
+The same statement writes the request's first audit-trail row (django-simple-history's historical
+record, as its ``post_save`` receiver does on the ORM path: the tracked fields, ``history_type`` "+",
+the requester as ``history_user``); through the receiver it cost a manager class built per call and
+one more INSERT, about a fifth of a triage request.  Elsewhere (SQLite, in process: no round trips to
+save) the ORM does it inside ``transaction.atomic``.
 
 The columns and their values come from the models' own field definitions (``pre_save`` and
 ``get_db_prep_save``, as the ORM's INSERT does), so a field added to either model is saved here too.
@@ -22,7 +25,7 @@ from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import Field, Model
-from django.db.models.signals import post_save
+from django.utils import timezone
 
 from rxtriage.triage.models import MedicationLine, PrescriptionRequest
 
@@ -39,21 +42,49 @@ def _values(obj: Model, fields: Sequence[Field], connection: Any) -> list[Any]:
     return [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
 
 
+@lru_cache(maxsize=1)
+def _history_model() -> type[Model]:
+    """The historical model of ``PrescriptionRequest`` (each ``.history`` access builds a manager class)."""
+    return PrescriptionRequest.history.model  # type: ignore[no-any-return]
+
+
+def _history_row(obj: PrescriptionRequest) -> Model:
+    """The first audit-trail row of the new request ``obj``, as simple-history's receiver builds it."""
+    history = _history_model()
+    tracked = {
+        f.attname: getattr(obj, f.attname)
+        for f in _fields(history)
+        if not f.name.startswith("history_") and f.attname != "id"
+    }
+    return history(
+        history_date=timezone.now(),
+        history_type="+",
+        history_user_id=obj.requester_id,
+        history_change_reason=None,
+        **tracked,
+    )
+
+
 @lru_cache(maxsize=32)
 def _statement(line_count: int) -> str:
-    """The one statement saving a request with ``line_count`` lines (PostgreSQL)."""
+    """The one statement saving a request with ``line_count`` lines and its first history row
+    (PostgreSQL)."""
     quote = connections["default"].ops.quote_name
     request_fields, line_fields = _fields(PrescriptionRequest), _fields(MedicationLine)
+    history_fields = [f for f in _fields(_history_model()) if f.attname != "id"]
     request_id = str(MedicationLine._meta.get_field("request").column)
     request_pk = quote(str(PrescriptionRequest._meta.pk.column))
     request_columns = ", ".join(quote(str(f.column)) for f in request_fields)
     line_columns = ", ".join(quote(str(f.column)) for f in line_fields if f.column != request_id)
+    history_columns = ", ".join(quote(str(f.column)) for f in history_fields)
     row = f"((SELECT {request_pk} FROM r), " + ", ".join(["%s"] * (len(line_fields) - 1)) + ")"
     return (
         f"WITH r AS (INSERT INTO {quote(PrescriptionRequest._meta.db_table)} ({request_columns}) "
         f"VALUES ({', '.join(['%s'] * len(request_fields))}) RETURNING {request_pk}), "
         f"l AS (INSERT INTO {quote(MedicationLine._meta.db_table)} ({quote(request_id)}, {line_columns}) "
-        f"VALUES {', '.join([row] * line_count)}) "
+        f"VALUES {', '.join([row] * line_count)}), "
+        f"h AS (INSERT INTO {quote(_history_model()._meta.db_table)} ({quote('id')}, {history_columns}) "
+        f"VALUES ((SELECT {request_pk} FROM r), {', '.join(['%s'] * len(history_fields))})) "
         f"SELECT {request_pk} FROM r"
     )
 
@@ -64,6 +95,7 @@ def prescription_request_insert(*, obj: PrescriptionRequest, lines: Sequence[Med
     connection = connections[alias]
     if connection.vendor != "postgresql" or not lines:
         with transaction.atomic(using=alias):
+            obj._history_user = obj.requester  # type: ignore[attr-defined]  # the first history row's author
             obj.save(force_insert=True, using=alias)
             for line in lines:
                 line.request = obj
@@ -73,6 +105,8 @@ def prescription_request_insert(*, obj: PrescriptionRequest, lines: Sequence[Med
     params = _values(obj, _fields(PrescriptionRequest), connection)
     for line in lines:
         params.extend(_values(line, line_fields, connection))
+    history_fields = [f for f in _fields(_history_model()) if f.attname != "id"]
+    params.extend(_values(_history_row(obj), history_fields, connection))
     # Inside a caller's transaction, a savepoint keeps a refused statement from aborting it (as the
     # ORM's nested atomic would); on its own, the statement is its own transaction.
     scope = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
@@ -83,7 +117,3 @@ def prescription_request_insert(*, obj: PrescriptionRequest, lines: Sequence[Med
     for line in lines:
         line.request = obj
         line._state.adding, line._state.db = False, alias
-    # What an ORM save announces, announced here too: the audit trail (django-simple-history) writes the
-    # request's first history row from this signal, as it does on the ORM path.
-    post_save.send(sender=PrescriptionRequest, instance=obj, created=True, raw=False, using=alias,
-                   update_fields=None)  # fmt: skip

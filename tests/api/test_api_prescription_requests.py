@@ -478,3 +478,29 @@ def test_an_unknown_or_impossible_id_is_not_found(patient: APIClient, path: str)
     response = patient.get(URL + path)
     assert response.status_code == 404
     assert error_code(response) == "not_found"
+
+
+def _first_history_row(saved: PrescriptionRequest) -> dict[str, Any]:
+    row = saved.history.get()  # type: ignore[attr-defined]
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in row._meta.concrete_fields
+        if f.attname not in ("history_id", "history_date")
+    }
+
+
+def test_a_new_request_has_the_same_first_history_row_whichever_way_it_was_saved(patient: APIClient) -> None:
+    """On PostgreSQL the request, its lines and its first history row are one statement; without lines
+    the ORM saves it and simple-history's receiver writes the row: the two rows must agree."""
+    from rxtriage.triage.writes import prescription_request_insert
+
+    user = patient.user  # type: ignore[attr-defined]
+    in_one = prescription_request_create(user=user, payload=body("Panadol"))
+    by_orm = PrescriptionRequest(requester=user, raw={}, symptoms="", route="pharmacist", decision={})
+    prescription_request_insert(obj=by_orm, lines=[])
+    by_orm.refresh_from_db()
+    first, second = _first_history_row(in_one), _first_history_row(by_orm)
+    assert first["id"] == in_one.pk and first["history_type"] == "+"
+    assert first["history_user_id"] == user.pk == first["requester_id"]
+    assert {k for k in first if first[k] != second[k]} <= {"id", "created_at", "urgent", "requires_doctor"}
+    assert set(first) == set(second)
