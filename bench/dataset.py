@@ -106,6 +106,7 @@ def _copy_synthetic(records: Sequence[DrugRecord], progress: Callable[[str], Non
                 for entry in record_names(record):
                     copy.write_row((entry.key[:200], entry.text[:200], entry.kind, drug_id))
         progress(f"building the names' GIN indexes ({', '.join(name for name, _ in gin_indexes)})")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the COPY's deferred foreign keys now
         for _, definition in gin_indexes:
             cursor.execute(definition)
 

@@ -22,7 +22,9 @@ JSON schema ``rxtriage-bench/1`` (documented with examples in bench/README.md)::
           "lookup": {"control" | "cold" | "redis_hot" | "l1_hot": null | {
               "exact_generic" | "brand" | "typo" | "non_medicine" | "batch3" | "mix": {
                   n, p50_us, p95_us, p99_us, mean_us, min_us, max_us,
-                  db_queries_per_request, redis_round_trips_per_request, redis_commands_per_request},
+                  db_queries_per_request, redis_round_trips_per_request, redis_commands_per_request,
+                  db_queries_max, version_polls_per_request (our layers: the most queries one request
+                  made besides the once-a-second formulary-version poll, and those polls a request)},
               "raw_redis_get" | "raw_redis_mget3" (Redis-hot layer only: the raw calls timed in the same
               rounds as its scenarios): {n, p50_us, ...}}},
           "floor": {"redis_get" | "redis_mget3" | "indexed_select": null | {n, p50_us, ...}},
