@@ -45,7 +45,7 @@ def _values(obj: Model, fields: Sequence[Field], connection: Any) -> list[Any]:
 @lru_cache(maxsize=1)
 def _history_model() -> type[Model]:
     """The historical model of ``PrescriptionRequest`` (each ``.history`` access builds a manager class)."""
-    return PrescriptionRequest.history.model  # type: ignore[no-any-return]
+    return PrescriptionRequest.history.model
 
 
 def _history_row(obj: PrescriptionRequest) -> Model:

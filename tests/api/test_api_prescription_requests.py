@@ -481,7 +481,7 @@ def test_an_unknown_or_impossible_id_is_not_found(patient: APIClient, path: str)
 
 
 def _first_history_row(saved: PrescriptionRequest) -> dict[str, Any]:
-    row = saved.history.get()  # type: ignore[attr-defined]
+    row = saved.history.get()
     return {
         f.attname: getattr(row, f.attname)
         for f in row._meta.concrete_fields
