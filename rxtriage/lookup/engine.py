@@ -59,8 +59,9 @@ _EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
 # 3. when there are none, pg_trgm's ``%`` (trigram GIN index) at the key's
 #    ``pg_trgm.similarity_threshold``, set per key (``set_config(..., true)``: for this statement's
 #    transaction only) in a lateral step the scans depend on, so no BEGIN/SET/COMMIT round trips.
-# The one-slip names are gathered first (``n1``) so the other two steps can depend on whether there are
-# any.  Each step brings a bounded number of names, the most similar first.
+# The one-slip names of active medicines are gathered first (``n1``) so the other two steps can depend on
+# whether there are any.  Each step brings at most ``LIMIT`` names (one-slip names by name, the names a
+# key begins shortest first, trigram the most similar first); the matching policy re-ranks them all.
 _FUZZY_SQL = f"""
 SELECT q.ord, {_ROW_SQL}
 FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(key, threshold, ord)
@@ -69,7 +70,7 @@ CROSS JOIN LATERAL (
 ) t
 CROSS JOIN LATERAL (
     SELECT array_agg(v.id ORDER BY v.name, v.id) AS ids
-    FROM formulary_drugname v
+    FROM formulary_drugname v JOIN formulary_drug dv ON dv.id = v.drug_id AND dv.is_active
     WHERE rxtriage_name_deletions(v.name) && rxtriage_name_deletions(q.key)
       AND rxtriage_one_slip(v.name, q.key)
 ) n1

@@ -110,3 +110,14 @@ def test_a_key_a_name_begins_with_stays_beside_its_one_slip_neighbours(formulary
         DrugName(name=d.generic_name, text=d.generic_name, kind="generic", drug=d) for d in drugs
     )
     assert {name for _, name in _fetch(["trevo"])} == {"trevon", "trevolol"}
+
+
+def test_a_withdrawn_medicine_one_slip_away_does_not_stop_the_trigram_search(formulary):
+    """Only stocked (active) names stand in for the trigram search: a withdrawn "metronidazol" one slip
+    from the typed key must not leave it without candidates."""
+    withdrawn = Drug.objects.create(
+        generic_name="metronidazol", display_name="Metronidazol", schedule="pom", is_active=False
+    )
+    DrugName.objects.create(name="metronidzol", text="metronidzol", kind="generic", drug=withdrawn)
+    rows = _fetch(["metronidzl"], threshold="0.3")
+    assert "metronidazole" in {name for _, name in rows}
