@@ -48,13 +48,20 @@ def _history_model() -> type[Model]:
     return PrescriptionRequest.history.model
 
 
+@lru_cache(maxsize=1)
+def _history_fields() -> tuple[Field, ...]:
+    """The history row's columns the statement fills from parameters: all but ``id``, the request's own
+    id, which the statement takes from the request's INSERT."""
+    return tuple(f for f in _fields(_history_model()) if f.attname != "id")
+
+
 def _history_row(obj: PrescriptionRequest) -> Model:
     """The first audit-trail row of the new request ``obj``, as simple-history's receiver builds it."""
     history = _history_model()
     tracked = {
         f.attname: getattr(obj, f.attname)
-        for f in _fields(history)
-        if not f.name.startswith("history_") and f.attname != "id"
+        for f in _history_fields()
+        if not f.name.startswith("history_")
     }
     return history(
         history_date=timezone.now(),
@@ -71,7 +78,7 @@ def _statement(line_count: int) -> str:
     (PostgreSQL)."""
     quote = connections["default"].ops.quote_name
     request_fields, line_fields = _fields(PrescriptionRequest), _fields(MedicationLine)
-    history_fields = [f for f in _fields(_history_model()) if f.attname != "id"]
+    history_fields = _history_fields()
     request_id = str(MedicationLine._meta.get_field("request").column)
     request_pk = quote(str(PrescriptionRequest._meta.pk.column))
     request_columns = ", ".join(quote(str(f.column)) for f in request_fields)
@@ -105,8 +112,7 @@ def prescription_request_insert(*, obj: PrescriptionRequest, lines: Sequence[Med
     params = _values(obj, _fields(PrescriptionRequest), connection)
     for line in lines:
         params.extend(_values(line, line_fields, connection))
-    history_fields = [f for f in _fields(_history_model()) if f.attname != "id"]
-    params.extend(_values(_history_row(obj), history_fields, connection))
+    params.extend(_values(_history_row(obj), _history_fields(), connection))
     # Inside a caller's transaction, a savepoint keeps a refused statement from aborting it (as the
     # ORM's nested atomic would); on its own, the statement is its own transaction.
     scope = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
