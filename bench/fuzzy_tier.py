@@ -6,7 +6,8 @@ slips (two independent ones).  Each typed key is sent to
 
 - ``trigram``: pg_trgm's ``%`` alone at the key's threshold (the fuzzy tier before the one-slip index);
 - ``neighbours+trigram``: the product's statement (``rxtriage.lookup.engine._FUZZY_SQL``): the names
-  sharing a deletion variant with the key, and ``%`` only for a key with none,
+  one slip from the key (from the index of their deletion variants' buckets), and ``%`` only for a key
+  with none,
 
 for each ``DRUG_TRIGRAM_THRESHOLD`` floor, in turns, so each sees the same machine.  Printed: p50/p90/p99
 of the statement, the mean rows a key brings, and how often the meant medicine is among them.

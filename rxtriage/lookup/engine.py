@@ -50,9 +50,11 @@ SELECT {_ROW_SQL}
 FROM formulary_drugname n JOIN formulary_drug d ON d.id = n.drug_id
 WHERE d.is_active"""
 _EXACT_SQL = _ACTIVE_ROWS_SQL + " AND n.name {names}"
-# The fuzzy tier's one query, per key (formulary migration 0006 defines the functions and indexes):
-# 1. the names one slip from the key: those sharing a variant of ``rxtriage_name_deletions`` with it (its
-#    GIN index: a few lookups however many names share the key's stem), kept if ``rxtriage_one_slip``;
+# The fuzzy tier's one query, per key (formulary migrations 0006 and 0007 define the functions and
+# indexes):
+# 1. the names one slip from the key: those sharing a bucket of ``rxtriage_name_variant_buckets`` with it
+#    (its GIN index: a few lookups however many names share the key's stem; two names one slip apart
+#    share a deletion variant, hence its bucket), kept if ``rxtriage_one_slip``;
 # 2. when there are some, also the names that begin with the key (5+ letters; a range of the pattern
 #    btree, whose operators compare bytes, so it holds in any collation): a
 #    name typed short ("trevo" for a "trevolol", beside the one-slip "trevon") must stay a candidate;
@@ -71,7 +73,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT array_agg(v.id ORDER BY v.name, v.id) AS ids
     FROM formulary_drugname v JOIN formulary_drug dv ON dv.id = v.drug_id AND dv.is_active
-    WHERE rxtriage_name_deletions(v.name) && rxtriage_name_deletions(q.key)
+    WHERE rxtriage_name_variant_buckets(v.name) && rxtriage_name_variant_buckets(q.key)
       AND rxtriage_one_slip(v.name, q.key)
 ) n1
 CROSS JOIN LATERAL (

@@ -1,5 +1,6 @@
 """The fuzzy tier's first step on PostgreSQL: the names one slip from a typed key, from the GIN index of
-``rxtriage_name_deletions`` (formulary migration 0006)."""
+``rxtriage_name_variant_buckets``, the buckets of the ``rxtriage_name_deletions`` variants (formulary
+migrations 0006 and 0007)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def _deletions(name: str) -> list[str]:
 def test_the_variants_are_the_name_and_the_name_less_each_letter(db):
     assert _deletions("brepam") == sorted({"brepam", "repam", "bepam", "brpam", "bream", "brepm", "brepa"})
     assert _deletions("ammox") == sorted({"ammox", "mmox", "amox", "ammx", "ammo"})
+
+
+def _buckets(name: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rxtriage_name_variant_buckets(%s)", [name])
+        return set(cursor.fetchone()[0])
 
 
 def test_a_name_under_five_letters_is_its_only_variant(db):
@@ -94,10 +101,49 @@ def test_two_names_one_slip_apart_share_a_deletion_variant(db, name):
     slips = {name[:i] + name[i + 1 :] for i in range(len(name))}
     slips |= {name[:i] + c + name[i:] for i in range(len(name) + 1) for c in "ax"}
     slips |= {name[:i] + name[i + 1] + name[i] + name[i + 2 :] for i in range(len(name) - 1)}
-    variants = set(_deletions(name))
+    variants, buckets = set(_deletions(name)), _buckets(name)
     for slip in slips:
         if min(len(slip), len(name)) >= 5:
             assert variants & set(_deletions(slip)), slip
+            assert buckets & _buckets(slip), slip  # what the index holds: a shared variant's bucket
+
+
+def test_the_buckets_are_the_variants_hashed(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ARRAY(SELECT DISTINCT hashtext(v) & (2 ^ 20 - 1)::int FROM unnest(%s::text[]) v)",
+            [_deletions("brepam")],
+        )
+        assert _buckets("brepam") == set(cursor.fetchone()[0])
+    assert len(_buckets("brepam")) <= 7 and _buckets("abcd") == _buckets("abcd")
+
+
+def test_a_name_that_only_shares_a_bucket_is_not_a_candidate(formulary):
+    """Buckets collide (2**20 of them): a name sharing a bucket with the key but more than one slip from
+    it must not stand in for the trigram search nor come back as a one-slip neighbour."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH names AS (
+                SELECT translate(substr(md5(i::text), 1, 7), '0123456789', 'ghijklmnop') AS name
+                FROM generate_series(1, 6000) AS i
+            ), buckets AS (
+                SELECT name, unnest(rxtriage_name_variant_buckets(name)) AS bucket FROM names
+            )
+            SELECT x.name, y.name FROM buckets x JOIN buckets y ON x.bucket = y.bucket AND x.name < y.name
+            WHERE NOT rxtriage_one_slip(x.name, y.name) ORDER BY 1, 2 LIMIT 1
+            """
+        )
+        key, colliding = cursor.fetchone()
+    assert _buckets(key) & _buckets(colliding)
+    drugs = Drug.objects.bulk_create(
+        Drug(generic_name=name, display_name=name, schedule="pom") for name in (key, colliding)
+    )
+    DrugName.objects.bulk_create(
+        DrugName(name=d.generic_name, text=d.generic_name, kind="generic", drug=d) for d in drugs
+    )
+    assert {name for _, name in _fetch([key])} == {key}
+    assert colliding not in {name for _, name in _fetch([key[:-1] + "z"], threshold="0.1")}
 
 
 def test_a_key_a_name_begins_with_stays_beside_its_one_slip_neighbours(formulary):
