@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["machine_conditions", "service_versions"]
+__all__ = ["cpu_shares", "cpu_times", "machine_conditions", "service_versions"]
 
 
 def _cpu_model() -> str:
@@ -40,6 +40,40 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+_CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def cpu_times() -> dict[str, int] | None:
+    """The machine's CPU time so far, by state (``/proc/stat``, clock ticks); None where there is none."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if first[:1] != ["cpu"]:
+        return None
+    return dict(zip(_CPU_FIELDS, map(int, first[1:]), strict=False))
+
+
+def cpu_shares(before: dict[str, int] | None, after: dict[str, int] | None) -> dict[str, float] | None:
+    """Each CPU state's share of the machine's time between two ``cpu_times()`` (busy: user to softirq).
+
+    ``steal`` is time the hypervisor gave another guest while this one wanted to run, ``iowait`` time
+    idle with a disk read or write outstanding: either, when high, explains slow samples that the
+    code does not (the bench's table prints both for every run)."""
+    if not before or not after:
+        return None
+    delta = {key: after.get(key, 0) - before.get(key, 0) for key in _CPU_FIELDS}
+    total = sum(delta.values())
+    if total <= 0:
+        return None
+    busy = sum(delta[key] for key in ("user", "nice", "system", "irq", "softirq"))
+    return {
+        "busy": round(busy / total, 3),
+        "iowait": round(delta["iowait"] / total, 3),
+        "steal": round(delta["steal"] / total, 3),
+    }
 
 
 def machine_conditions() -> dict[str, Any]:

@@ -367,11 +367,17 @@ class Report:
     @staticmethod
     def _run_header(run: dict[str, Any]) -> str:
         reused = ", reused" if run.get("dataset_reused") else ""
+        shares = run.get("cpu_shares")
+        cpu = (
+            f"; CPU busy {shares['busy']:.0%}, iowait {shares['iowait']:.1%}, steal {shares['steal']:.1%}"
+            if shares
+            else ""
+        )
         return (
             f"== {_label(run)}: {run['medicines']:,} medicines, {run['names']:,} names "
             f"(load {run['load_seconds']} s"
             f"{reused}); fuzzy {run['fuzzy_backend']}; mix {run['mix']['length']} lookups, "
-            f"{run['mix']['repeat_share']:.0%} repeats"
+            f"{run['mix']['repeat_share']:.0%} repeats{cpu}"
         )
 
     @staticmethod

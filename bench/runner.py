@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.machine import machine_conditions, service_versions
+from bench.machine import cpu_shares, cpu_times, machine_conditions, service_versions
 from bench.report import Report
 
 #: The checkout's root: helper processes run ``python -m bench...``/``drills...`` from here.
@@ -240,12 +240,14 @@ def run(options: BenchOptions) -> int:
             _say(f"run {index}/{len(plans)}: {plan.label}", started)
             if "DATABASE_URL" in plan.env:
                 _database_ensure(plan.env["DATABASE_URL"])
+            cpu_before = cpu_times()
             try:
                 result = _run_worker(plan, _spec(options, plan), tmp, started)
             except RuntimeError as exc:
                 options.skipped.append({"part": plan.label, "reason": str(exc)})
                 _say(str(exc), started)
                 continue
+            result["cpu_shares"] = cpu_shares(cpu_before, cpu_times())
             http = result.get("http") or {}
             if "skipped" in http or "error" in http:
                 options.skipped.append(

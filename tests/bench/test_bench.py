@@ -70,6 +70,9 @@ def test_a_quick_bench_writes_the_documented_json_and_chart(tmp_path: Path) -> N
             assert isinstance(value, int | float) and not isinstance(value, bool), (name, value)
     run = data["runs"][0]
     assert run["size"] == "formulary" and run["medicines"] >= 500
+    shares = run["cpu_shares"]  # the machine worked while the bench ran
+    assert shares["busy"] > 0 and 0 <= shares["iowait"] <= 1 and 0 <= shares["steal"] <= 1
+    assert f"CPU busy {shares['busy']:.0%}" in done.stdout
     for layer in LAYERS:
         if layer == "redis_hot" and not run["redis"]:
             assert run["lookup"][layer] is None
@@ -174,3 +177,14 @@ def test_ratios_and_targets_come_out_as_plain_numbers_from_the_raw_figures() -> 
     assert verdicts["hot_mix_vs_control"] is True
     assert verdicts["cold_fuzzy_100k"] is False  # 4 ms > 3 ms
     assert verdicts["worker_memory_100k"] is True
+
+
+def test_cpu_shares_are_each_states_part_of_the_time_between_two_readings() -> None:
+    from bench.machine import cpu_shares, cpu_times
+
+    before = {"user": 100, "nice": 0, "system": 50, "idle": 700, "iowait": 40, "irq": 0, "softirq": 10}
+    after = {**before, "user": 160, "idle": 800, "iowait": 60, "steal": 20}
+    assert cpu_shares({**before, "steal": 0}, after) == {"busy": 0.3, "iowait": 0.1, "steal": 0.1}
+    assert cpu_shares(before, before) is None and cpu_shares(None, after) is None
+    now = cpu_times()
+    assert now is None or now["idle"] > 0
