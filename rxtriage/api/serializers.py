@@ -121,7 +121,10 @@ class PrescriptionRequestListInputSerializer(serializers.Serializer):
     offset = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class ReviewInputSerializer(DeclaredFieldsOnly, serializers.Serializer):
+    """The body of a review: an unknown key (a misspelt ``note``, say) is a ``validation_error`` naming
+    it, so a note meant for the patient is never dropped while the decision is recorded."""
+
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     note = StrictCharField(
         required=False,

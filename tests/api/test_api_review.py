@@ -119,6 +119,21 @@ def test_a_bad_review_body_is_a_validation_error(
     assert response.json()["error"]["code"] == "validation_error"
 
 
+def test_a_misspelt_review_field_is_refused_and_nothing_is_recorded(
+    patient: APIClient, pharmacist: APIClient, create_request: Any
+) -> None:
+    """A note to the patient under a wrong key must not vanish while the decision goes through."""
+    saved = create_request(patient)
+    response = pharmacist.post(
+        URL.format(saved.pk), {"decision": "decline", "notes": "see a doctor today"}, format="json"
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and "notes" in error["fields"], error
+    saved.refresh_from_db()
+    assert saved.status == "pending" and saved.reviewed_by is None and saved.review_note == ""
+
+
 def test_reviewing_an_unknown_request_is_not_found(doctor: APIClient) -> None:
     response = doctor.post(URL.format(987654), {"decision": "approve"}, format="json")
     assert response.status_code == 404
