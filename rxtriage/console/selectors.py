@@ -69,6 +69,8 @@ class QueueRow:
 def _scoped(*, user: Any, filters: QueueFilters) -> QuerySet[PrescriptionRequest]:
     open_only = "open" if filters.state == "open" else None
     queryset = prescription_request_list(user=user, route=filters.route, status=open_only)
+    if open_only:  # a clinician's own open requests are another clinician's work, not theirs
+        queryset = queryset.exclude(requester=user)
     if filters.state == "closed":
         queryset = queryset.filter(status__in=CLOSED)
     if filters.day is not None:
@@ -89,11 +91,12 @@ def queue_rows(*, user: Any, filters: QueueFilters, limit: int = 200) -> list[Qu
 
 
 def queue_counts(*, user: Any) -> dict[str, int]:
-    """Open requests per route in the reviewer's queues (what the tabs show)."""
+    """Open requests per route in the reviewer's queues (what the tabs show), their own apart."""
     routes = (Route.PHARMACIST,) if user_role(user=user) == "pharmacist" else (Route.URGENT, Route.DOCTOR)
     found = Counter(
         prescription_request_list(user=user, status="open")
         .filter(route__in=routes)
+        .exclude(requester=user)
         .order_by()
         .values_list("route", flat=True)
     )

@@ -214,6 +214,21 @@ def test_nobody_reviews_a_request_they_sent_themselves(
     assert obj.status == "pending"
 
 
+def test_a_clinicians_own_open_request_is_not_in_their_queue_but_in_a_colleagues(
+    signed_in: Callable[..., Client], saved: Callable[..., Any]
+) -> None:
+    """They cannot review it, so it is not their work: it leaves their open queue and its counts, and
+    stays in another doctor's; under "all" they still find it."""
+    own, other = saved(DOCTOR, username="dami", role="doctor"), saved(DOCTOR)
+    mine = signed_in("dami", "doctor")
+    page = mine.get("/console/").content.decode()
+    assert f"/console/requests/{other.pk}/" in page and f"/console/requests/{own.pk}/" not in page
+    assert "1</span> open doctor" in page
+    assert f"/console/requests/{own.pk}/" in mine.get("/console/?state=all").content.decode()
+    colleague = signed_in("bisi", "doctor").get("/console/").content.decode()
+    assert f"/console/requests/{own.pk}/" in colleague and "2</span> open doctor" in colleague
+
+
 def test_a_review_keeps_the_private_clinician_note_apart_from_the_patients_note(
     signed_in: Callable[..., Client], saved: Callable[..., Any]
 ) -> None:
