@@ -75,7 +75,13 @@ class LoadFigures:
 
 
 def _python_load(
-    port: int, requests: Sequence[Request], connections: int, seconds: float, max_requests: int, expect: int
+    port: int,
+    requests: Sequence[Request],
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    expect: int,
+    pause_ms: float = 0.0,
 ) -> LoadFigures:
     result = run_load(
         port,
@@ -84,6 +90,7 @@ def _python_load(
         max_requests=max_requests,
         max_seconds=seconds,
         timeout=30,
+        pause=pause_ms / 1000,
     )
     status: dict[str, int] = {}
     for sample in result.samples:
@@ -138,9 +145,12 @@ def _wrk_load(
     bodies: Sequence[bytes],
     connections: int,
     seconds: float,
+    pause_ms: float = 0.0,
 ) -> LoadFigures:
     lua_bodies = ", ".join(json.dumps(body.decode()) for body in bodies) if bodies else '""'
     script = _WRK_SCRIPT % (lua_bodies, method, path, token, method, path, token)
+    if pause_ms > 0:  # wrk waits this long (ms) on each connection before its next request
+        script += f"delay = function() return {round(pause_ms)} end\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -219,15 +229,18 @@ def load_run(
     max_requests: int,
     expect: int,
     tool: str = "auto",
+    pause_ms: float = 0.0,
 ) -> LoadFigures:
-    """A bounded closed-loop load: ``connections`` clients for ``seconds`` (at most ``max_requests``)."""
+    """A bounded closed-loop load: ``connections`` clients for ``seconds`` (at most ``max_requests``);
+    with ``pause_ms`` each client waits that long after an answer before its next request (a paced
+    load, below the server's capacity: its latency is the requests', not a queue's)."""
     wrk = shutil.which("wrk") if tool in ("auto", "wrk") else None
     if tool == "wrk" and wrk is None:
         raise RuntimeError("--http-tool wrk: wrk is not installed")
     if wrk:
-        return _wrk_load(wrk, server.base, method, path, token, bodies, connections, seconds)
+        return _wrk_load(wrk, server.base, method, path, token, bodies, connections, seconds, pause_ms)
     headers = {**bearer(token), "Accept": "application/json"}
     requests = [Request(method, path, json.loads(body), headers) for body in bodies] or [
         Request(method, path, None, headers)
     ]
-    return _python_load(server.port, requests, connections, seconds, max_requests, expect)
+    return _python_load(server.port, requests, connections, seconds, max_requests, expect, pause_ms)

@@ -31,6 +31,8 @@ JSON schema ``rxtriage-bench/1`` (documented with examples in bench/README.md)::
           "accuracy": {"rxtriage" | "control": {<category>: {n, correct, wrong_drug, no_drug, accuracy}}},
           "http": {workers, endpoints: {"ping" | "triage": {"10" | "50": {tool, connections, seconds,
                    requests, rps, errors, status, p50_ms, p99_ms, mean_ms}}},
+                   paced: {connections, share_of_capacity, pause_ms, "ping" | "triage": {tool, ...
+                   as above}} (10 connections pausing between requests: about half triage's capacity),
                    worker_peak_rss_mb: {pid: MB}, worker_peak_rss_mb_max, master_peak_rss_mb}
       }],
       "accuracy_ner": {<category>: {...}, "latency": {...}} | null,
@@ -161,6 +163,8 @@ _TARGETS: tuple[tuple[str, str, str, float, str, Any], ...] = (
      ">=", 0.6, "http", lambda run, r: r["http_triage_over_trivial"]),
     ("http_p99_10", "HTTP triage p99 <= 25 ms at 10 connections (ms)", "<=", 25, "http",
      lambda run, r: _get(run, "http", "endpoints", "triage", "10", "p99_ms")),
+    ("http_p99_paced", "HTTP triage p99 <= 25 ms at half its capacity (10 paced connections) (ms)", "<=",
+     25, "http", lambda run, r: _get(run, "http", "paced", "triage", "p99_ms")),
     ("redflags_scan_2000", "red-flag scan of 2,000 characters <= 1x the in-process trivial request (p50)",
      "<=", 1.0, "all", lambda run, r: _get(run, "redflags", "ratios", "scan_2000_over_trivial")),
     ("worker_memory_100k", "peak memory per server worker <= 300 MB with 100,000 medicines (MB)", "<=", 300,
@@ -435,6 +439,17 @@ class Report:
             for conns, r in sorted(http["endpoints"].get(name, {}).items(), key=lambda kv: int(kv[0])):
                 out.append(f"    {path:<34}{conns:>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
                            f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+        paced = http.get("paced") or {}
+        for name, path in (("ping", "GET /api/ping/"), ("triage", "POST /api/prescriptions/requests/")):
+            r = paced.get(name)
+            if r:
+                out.append(f"    {path:<34}{'paced':>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
+                           f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+        if paced:
+            out.append(
+                f"    paced: {paced['connections']} connections, each pausing {paced['pause_ms']:.0f} ms "
+                f"between requests (about {paced['share_of_capacity']:.0%} of triage's req/s at 10)"
+            )
         ratios = []
         for conns in sorted(http["endpoints"].get("triage", {}), key=int):
             triage, ping = http["endpoints"]["triage"][conns], http["endpoints"].get("ping", {}).get(conns)

@@ -105,6 +105,9 @@ def _token() -> str:
     return out.getvalue().strip().splitlines()[-1]
 
 
+PACED_SHARE = 0.5  # the paced HTTP load offers half the triage endpoint's measured capacity
+
+
 def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], None]) -> dict[str, Any]:
     from bench.httpload import load_combine, load_run, worker_peak_rss_mb
     from devtools.appserver import AppServer
@@ -154,6 +157,23 @@ def _http_suite(spec: dict[str, Any], mix: list[Any], progress: Callable[[str], 
                     **load_combine(parts).as_dict(),
                     "slices": len(parts),
                 }
+        # Paced: 10 connections, each pausing between requests so that together they offer about
+        # PACED_SHARE of the triage endpoint's capacity measured above; both endpoints at the same pace.
+        # A closed loop at full tilt measures a queue (10 connections at 100 req/s wait 100 ms on
+        # average whatever a request costs); this measures the requests.
+        capacity = (out["endpoints"]["triage"].get("10") or {}).get("rps")
+        if capacity:
+            pause_ms = 10 * 1000 / (capacity * PACED_SHARE)
+            paced: dict[str, Any] = {"connections": 10, "share_of_capacity": PACED_SHARE,
+                                     "pause_ms": round(pause_ms, 1)}  # fmt: skip
+            for name, (method, path, payloads, expect) in endpoints.items():
+                progress(f"HTTP: {name} paced, 10 connections pausing {pause_ms:.0f} ms")
+                paced[name] = load_run(
+                    server=server, method=method, path=path, token=token, bodies=payloads,
+                    connections=10, seconds=http["seconds"], max_requests=http["max_requests"],
+                    expect=expect, tool=http["tool"], pause_ms=pause_ms,
+                ).as_dict()  # fmt: skip
+            out["paced"] = paced
         pids = server.worker_pids()
         peaks = worker_peak_rss_mb(pids)
         out["worker_peak_rss_mb"] = peaks

@@ -90,8 +90,14 @@ def test_a_quick_bench_writes_the_documented_json_and_chart(tmp_path: Path) -> N
         for connections in ("10", "50"):
             assert http[endpoint][connections]["requests"] > 0
             assert http[endpoint][connections]["errors"] == 0
+    paced = run["http"]["paced"]  # below capacity: each connection pauses between requests
+    assert paced["connections"] == 10 and paced["pause_ms"] > 0
+    for endpoint in ("ping", "triage"):
+        assert paced[endpoint]["requests"] > 0 and paced[endpoint]["errors"] == 0
+    assert paced["triage"]["rps"] < http["triage"]["10"]["rps"]
     assert run["http"]["worker_peak_rss_mb_max"] > 0
-    assert {t["id"] for t in data["targets"]} >= {"hot_mix_vs_control", "http_p99_10", "worker_memory_100k"}
+    ids = {"hot_mix_vs_control", "http_p99_10", "http_p99_paced", "worker_memory_100k"}
+    assert {t["id"] for t in data["targets"]} >= ids
     if importlib.util.find_spec("matplotlib") is None:  # the chart needs the bench extra
         assert data["chart"] is None and any(item["part"] == "chart" for item in data["skipped"])
     else:
