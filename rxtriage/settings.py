@@ -98,8 +98,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: locks out repeated failed logins (the admin's session login).
+    # Last of the real ones, as django-axes asks: locks out repeated failed logins (session logins).
     "axes.middleware.AxesMiddleware",
+    # Innermost and synchronous only: the whole chain then runs in sync mode, in one thread under ASGI.
+    "rxtriage.ops.middleware.SyncChainMiddleware",
 ]
 
 ROOT_URLCONF = "rxtriage.urls"
