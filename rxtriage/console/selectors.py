@@ -94,9 +94,8 @@ def queue_counts(*, user: Any) -> dict[str, int]:
     """Open requests per route in the reviewer's queues (what the tabs show), their own apart."""
     routes = (Route.PHARMACIST,) if user_role(user=user) == "pharmacist" else (Route.URGENT, Route.DOCTOR)
     found = Counter(
-        prescription_request_list(user=user, status="open")
+        _scoped(user=user, filters=QueueFilters())  # the open queue, as the table shows it
         .filter(route__in=routes)
-        .exclude(requester=user)
         .order_by()
         .values_list("route", flat=True)
     )
