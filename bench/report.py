@@ -435,16 +435,17 @@ class Report:
         out = [f"  HTTP ({http['workers']} gunicorn workers, {tool}; peak RSS per worker "
                f"{_fmt(http.get('worker_peak_rss_mb_max'), 1)} MB):"]  # fmt: skip
         out.append(f"    {'endpoint':<34}{'conns':>6}{'req/s':>9}{'p50':>10}{'p99':>10}{'errors':>8}")
-        for name, path in (("ping", "GET /api/ping/"), ("triage", "POST /api/prescriptions/requests/")):
+
+        def row(path: str, conns: str, r: dict[str, Any]) -> str:
+            return (f"    {path:<34}{conns:>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
+                    f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+
+        paths = (("ping", "GET /api/ping/"), ("triage", "POST /api/prescriptions/requests/"))
+        for name, path in paths:
             for conns, r in sorted(http["endpoints"].get(name, {}).items(), key=lambda kv: int(kv[0])):
-                out.append(f"    {path:<34}{conns:>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
-                           f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+                out.append(row(path, conns, r))
         paced = http.get("paced") or {}
-        for name, path in (("ping", "GET /api/ping/"), ("triage", "POST /api/prescriptions/requests/")):
-            r = paced.get(name)
-            if r:
-                out.append(f"    {path:<34}{'paced':>6}{r['rps']:>9.0f}{_fmt(r['p50_ms'], 1) + ' ms':>10}"
-                           f"{_fmt(r['p99_ms'], 1) + ' ms':>10}{r['errors']:>8}")  # fmt: skip
+        out += [row(path, "paced", paced[name]) for name, path in paths if paced.get(name)]
         if paced:
             out.append(
                 f"    paced: {paced['connections']} connections, each pausing {paced['pause_ms']:.0f} ms "
