@@ -58,17 +58,20 @@ def fresh_drug_cache():
     """Each test gets an empty L1, a re-read formulary version and its own L2 key prefix.
 
     Test transactions roll back, so a version number can come back with other data behind it: a
-    per-test prefix keeps one test's Redis entries from ever being read by another.  The test's own
+    per-test prefix keeps one test's Redis entries from ever being read by another, and the lookup forgets
+    what it derived in process from the formulary (its known names, its fuzzy index).  The test's own
     keys are deleted afterwards (never FLUSHDB: the Redis database may be shared).
     """
     import uuid
 
+    from rxtriage.lookup.api import default_lookup
     from rxtriage.lookup.cache import drug_cache
 
     saved = drug_cache.prefix
     drug_cache.prefix = f"rxtest:{uuid.uuid4().hex[:12]}:"
     drug_cache.l1_clear()
     drug_cache.bump_local()
+    default_lookup.forget_local()
     drug_cache.breaker.success()
     yield drug_cache
     if drug_cache.redis_alias:

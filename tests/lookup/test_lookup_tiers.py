@@ -12,6 +12,7 @@ from rxtriage.formulary.models import Drug
 from rxtriage.formulary.services import drug_save
 from rxtriage.lookup.api import DrugLookup, default_lookup, lookup_many, lookup_one
 from rxtriage.lookup.cache import DrugCache
+from rxtriage.lookup.engine import KnownNames
 
 EXACT_NAMES = ["Panadol 500mg", "Flagyl 400 tabs", "augmentin 625", "TRAMADOL caps", "Ventolin inhaler"]
 
@@ -44,10 +45,12 @@ class CountingClient:
 
 @pytest.fixture
 def frozen_version(fresh_drug_cache):
-    """Read the formulary version once, then keep it (no re-read inside the counted blocks)."""
+    """Read the formulary version once, then keep it (no re-read inside the counted blocks), and load the
+    lookup's known names for it (once a process and version, not a request's cost)."""
     cache = fresh_drug_cache
     cache.stamp.timer = lambda: 0.0
     cache.version()
+    default_lookup.prepare()
     yield cache
     del cache.stamp.timer
 
@@ -80,6 +83,39 @@ def test_the_batch_size_does_not_change_the_query_count(formulary, frozen_versio
     assert [r.drug["generic_name"] if r.drug else None for r in results] == names
 
 
+@pytest.fixture
+def exact_known_names(monkeypatch):
+    """Known names with (almost) no false positives, so the queries a test counts do not depend on this
+    process's string hashes."""
+    monkeypatch.setattr(KnownNames, "FALSE_POSITIVE_RATE", 1e-9)
+    default_lookup.forget_local()
+
+
+def test_a_name_that_is_no_name_of_the_index_costs_no_exact_query(
+    formulary, exact_known_names, frozen_version, django_assert_num_queries
+):
+    lookup_one(name="ibuprofem")  # the in-process fuzzy index, built once a version
+    with django_assert_num_queries(0):
+        slip = lookup_one(name="amoxicilin 500mg")
+        nothing = lookup_one(name="mango")
+    assert slip.generic_name == "amoxicillin" and slip.match == "fuzzy"
+    assert nothing.drug is None and nothing.match == "none"
+    with django_assert_num_queries(1):
+        assert lookup_one(name="Amoxil").generic_name == "amoxicillin"
+
+
+def test_a_name_added_by_a_write_is_found_at_once(
+    formulary, frozen_version, django_capture_on_commit_callbacks
+):
+    assert lookup_one(name="Zorbamox").generic_name != "amoxicillin"
+    drug = Drug.objects.get(generic_name="amoxicillin")
+    drug.brand_names = [*drug.brand_names, "Zorbamox"]
+    with django_capture_on_commit_callbacks(execute=True):
+        drug_save(drug=drug)
+    found = lookup_one(name="Zorbamox")
+    assert (found.generic_name, found.match) == ("amoxicillin", "brand")
+
+
 def test_results_keep_input_order_and_duplicates(formulary, frozen_version):
     results = lookup_many(names=["flagyl", "panadol", "flagyl"])
     assert [r.input for r in results] == ["flagyl", "panadol", "flagyl"]
@@ -97,7 +133,7 @@ def test_a_formulary_write_makes_the_next_lookup_query_again(
     drug.schedule, drug.controlled_basis = "controlled", "ng_national"
     with django_capture_on_commit_callbacks(execute=True):
         drug_save(drug=drug)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the known names of the new version, then the exact query
         after = lookup_one(name="Ibuprofen 400mg")
     assert after.drug is not None and after.drug["schedule"] == "controlled"
 
@@ -157,6 +193,14 @@ def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, froz
         return real(keys)
 
     lookup._exact_rows = slow_exact_rows  # type: ignore[method-assign]
+    missed = threading.Semaphore(0)
+    real_missing = lookup._resolve_missing
+
+    def counted_missing(missing: Any) -> Any:
+        missed.release()
+        return real_missing(missing)
+
+    lookup._resolve_missing = counted_missing  # type: ignore[method-assign]
     results: list[Any] = []
 
     def worker() -> None:
@@ -172,6 +216,8 @@ def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, froz
     assert entered.wait(5)
     for thread in threads[1:]:
         thread.start()
+    for _ in threads:  # every caller missed the cache before the first one's query returns
+        assert missed.acquire(timeout=5)
     release.set()
     for thread in threads:
         thread.join(10)
