@@ -114,9 +114,12 @@ def test_rejecting_a_key_removes_it_from_the_list_for_good(patient: APIClient) -
     assert UnresolvedName.objects.get(key="blorbex").status == CurationStatus.REJECTED
 
 
-def test_an_approved_key_resolves_to_its_medicine_and_stops_showing(patient: APIClient) -> None:
+def test_an_approved_key_resolves_to_its_medicine_and_stops_showing(
+    patient: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
     patient.post("/api/prescriptions/requests/", _request(UNKNOWN_BRAND), format="json")
-    call_command("curation", "approve", "zorvimax", "--drug", ACT, "--kind", "brand")
+    with django_capture_on_commit_callbacks(execute=True):  # the command's commit bumps the version
+        call_command("curation", "approve", "zorvimax", "--drug", ACT, "--kind", "brand")
     assert _listed() == {}
     result = lookup_one(name="Zorvimax 80/480 tablets")
     assert (result.match, result.drug and result.drug["generic_name"]) == ("brand", ACT)
