@@ -58,7 +58,8 @@ _ALL_NAMES_SQL = "SELECT name FROM formulary_drugname"
 # indexes):
 # 1. the names one slip from the key: those sharing a bucket of ``rxtriage_name_variant_buckets`` with it
 #    (its GIN index: a few lookups however many names share the key's stem; two names one slip apart
-#    share a deletion variant, hence its bucket), kept if ``rxtriage_one_slip``;
+#    share a deletion variant, hence its bucket), kept if ``rxtriage_one_slip`` (after a length check that
+#    drops most names that only share a bucket without calling it);
 # 2. when there are some, also the names that begin with the key (5+ letters; a range of the pattern
 #    btree, whose operators compare bytes, so it holds in any collation): a
 #    name typed short ("trevo" for a "trevolol", beside the one-slip "trevon") must stay a candidate;
@@ -80,6 +81,7 @@ CROSS JOIN LATERAL (
     SELECT array_agg(v.id ORDER BY v.name, v.id) AS ids
     FROM formulary_drugname v
     WHERE rxtriage_name_variant_buckets(v.name) && rxtriage_name_variant_buckets(q.key)
+      AND char_length(v.name) BETWEEN char_length(q.key) - 1 AND char_length(q.key) + 1
       AND rxtriage_one_slip(v.name, q.key)
       AND (SELECT dv.is_active FROM formulary_drug dv WHERE dv.id = v.drug_id)
 ) n1
