@@ -28,6 +28,11 @@ resource "aws_db_parameter_group" "db" {
     name  = "log_min_duration_statement"
     value = "250"
   }
+  # Short indexed lookups never pay back JIT compilation (about 36 ms for a fuzzy statement of 3+ names).
+  parameter {
+    name  = "jit"
+    value = "0"
+  }
   parameter {
     name  = "log_parameter_max_length"
     value = "0"
