@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from rbloom import Bloom
@@ -40,6 +40,8 @@ from rxtriage.lookup.types import DrugInfo, LookupResult, NameRow, Normalized, R
 from rxtriage.metrics import CACHE_LATENCY, LOOKUP_RESULTS
 
 __all__ = ["DrugLookup", "KnownNames"]
+
+T = TypeVar("T")
 
 
 _ROW_SQL = """n.name, n.kind, d.id, d.generic_name, d.display_name, d.schedule, d.controlled_basis,
@@ -139,6 +141,28 @@ class _Flight:
     result: dict[str, Any] | None = None
 
 
+class _PerVersion(Generic[T]):
+    """A value this process derives from the formulary, built once per formulary version (the first
+    caller of a new version builds it; the others wait for it)."""
+
+    def __init__(self) -> None:
+        self._slot: tuple[int, T] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, version: int, build: Callable[[], T]) -> T:
+        current = self._slot
+        if current is not None and current[0] == version:
+            return current[1]
+        with self._lock:
+            if self._slot is None or self._slot[0] != version:
+                self._slot = (version, build())
+            return self._slot[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slot = None
+
+
 def _name_row(row: Sequence[Any]) -> NameRow:
     """A ``NameRow`` from (name, kind, *_DRUG_COLUMNS)."""
     values = dict(zip(_DRUG_COLUMNS, row[2:], strict=True))
@@ -194,13 +218,11 @@ class DrugLookup:
         self.memory_max_names = memory_max_names
         self.trigram_threshold = trigram_threshold
         self.fuzzy_candidates = fuzzy_candidates
-        self._mode: tuple[int, bool] | None = None
         self._flights: dict[str, _Flight] = {}
         self._flights_lock = threading.Lock()
-        self._index: tuple[int, NameIndex] | None = None
-        self._index_lock = threading.Lock()
-        self._known: tuple[int, KnownNames] | None = None
-        self._known_lock = threading.Lock()
+        self._trigram: _PerVersion[bool] = _PerVersion()
+        self._index: _PerVersion[NameIndex] = _PerVersion()
+        self._known: _PerVersion[KnownNames] = _PerVersion()
 
     @classmethod
     def from_settings(cls, cache: DrugCache, conf: LookupSettings | None = None) -> DrugLookup:
@@ -244,10 +266,8 @@ class DrugLookup:
         """Drop what this process derived from the formulary (its known names, the fuzzy index, the fuzzy
         backend's choice); each is rebuilt on next use.  Versions only grow in service; a test whose
         transaction rolls back can bring a version number back with other names behind it."""
-        with self._known_lock, self._index_lock:
-            self._known = None
-            self._index = None
-            self._mode = None
+        for derived in (self._known, self._index, self._trigram):
+            derived.clear()
 
     # --- tiers ----------------------------------------------------------------------------------------
     def _result(self, norm: Normalized, cached: dict[str, Any] | None) -> LookupResult:
@@ -345,17 +365,14 @@ class DrugLookup:
         """Every name of the names index (active or not) as :class:`KnownNames`, rebuilt when the formulary
         version changes: adding or renaming a name bumps the version, and the replica router reads only
         from a replica that has replayed it."""
-        version = self.cache.version()
-        current = self._known
-        if current is not None and current[0] == version:
-            return current[1]
-        with self._known_lock:
-            if self._known is None or self._known[0] != version:
-                with connections[router.db_for_read(DrugName) or "default"].cursor() as cursor:
-                    cursor.execute(_ALL_NAMES_SQL)
-                    rows = cursor.fetchall()
-                self._known = (version, KnownNames((row[0] for row in rows), expected=len(rows)))
-            return self._known[1]
+
+        def build() -> KnownNames:
+            with connections[router.db_for_read(DrugName) or "default"].cursor() as cursor:
+                cursor.execute(_ALL_NAMES_SQL)
+                rows = cursor.fetchall()
+            return KnownNames((row[0] for row in rows), expected=len(rows))
+
+        return self._known.get(self.cache.version(), build)
 
     # --- fuzzy ----------------------------------------------------------------------------------------
     def _use_trigram(self) -> bool:
@@ -371,11 +388,10 @@ class DrugLookup:
         alias = router.db_for_read(DrugName) or "default"
         if connections[alias].vendor != "postgresql":
             return False
-        version = self.cache.version()
-        if self._mode is None or self._mode[0] != version:
-            count = DrugName.objects.filter(drug__is_active=True).count()
-            self._mode = (version, count > self.memory_max_names)
-        return self._mode[1]
+        return self._trigram.get(
+            self.cache.version(),
+            lambda: DrugName.objects.filter(drug__is_active=True).count() > self.memory_max_names,
+        )
 
     def _trigram_candidates(self, queries: list[list[str]]) -> list[list[NameRow]]:
         """ONE query for every fuzzy key: the names one slip from it and those it begins, else the trigram
@@ -396,12 +412,4 @@ class DrugLookup:
 
     def _name_index(self) -> NameIndex:
         """The in-process fuzzy index of every active name, rebuilt when the formulary version changes."""
-        version = self.cache.version()
-        current = self._index
-        if current is not None and current[0] == version:
-            return current[1]
-        with self._index_lock:
-            if self._index is None or self._index[0] != version:
-                rows = _fetch_rows(_ACTIVE_ROWS_SQL, [])
-                self._index = (version, NameIndex(rows))
-            return self._index[1]
+        return self._index.get(self.cache.version(), lambda: NameIndex(_fetch_rows(_ACTIVE_ROWS_SQL, [])))
