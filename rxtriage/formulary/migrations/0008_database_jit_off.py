@@ -2,9 +2,9 @@
 
 PostgreSQL compiles a statement's expressions to machine code when its estimated cost passes
 ``jit_above_cost`` (100,000 by default).  The lookup's fuzzy statement is estimated at about 40,000 a
-typed name at 100,000 medicines (the planner cannot know how few names share a bucket of the one-slip
-index), so a request with three typed names or more crossed it: 36 ms of compilation for a statement that
-runs in 2.  The service's statements are short lookups by index, which JIT never pays back.
+key at 100,000 medicines (the planner cannot know how few names share a bucket of the one-slip index;
+a typed name gives one to four keys), so a statement of three keys or more crossed it: 36 ms of
+compilation for a statement that runs in 4.  The service's statements are short lookups by index, which JIT never pays back.
 
 The setting is the database's default for new sessions, on the primary and on its replicas.  Changing it
 needs the database's owner; where the migrating role is not, the migration says so (NOTICE) and leaves it
