@@ -7,14 +7,21 @@ machine hits both alike): Redis is killed (SIGKILL), the outage is measured, Red
 the same port (empty), and the drill waits until the app uses it again (every worker connected, keys
 written back and read: keyspace hits) without restarting the app.
 
-Passes when no request fails (no 5xx, no dropped connection), the outage p99 is within
-``ADDED_P99_BOUND_MS`` of the healthy p99, and the cache is used again within ``RECOVERY_BOUND_S``.
+Passes when no request fails (no 5xx, no dropped connection), the outage adds at most
+``ADDED_P99_BOUND_MS`` to the p99, and the cache is used again within ``RECOVERY_BOUND_S``.
+
+The added p99 is judged per cycle, each outage window against the healthy windows on either side of
+it, and the drill takes the median over the cycles.  A cost of the outage itself (a timeout, a slow
+fallback) shows in every cycle, so the median keeps it; a burst of noise from the rest of a shared
+2-core machine lands in one window, and used to decide a pooled p99 of a few hundred samples alone.
+The pooled figure is still reported.
 """
 
 from __future__ import annotations
 
 import time
 from functools import partial
+from statistics import median
 from typing import Any
 
 from devtools.load import Sample, background_load, run_load, summarize
@@ -50,8 +57,19 @@ def within(samples: list[Sample], windows: list[tuple[float, float]]) -> list[Sa
     return [s for s in samples if any(a <= s.sent and s.received < b for a, b in windows)]
 
 
+def added_p99_per_cycle(
+    samples: list[Sample], healthy: list[tuple[float, float]], outage: list[tuple[float, float]]
+) -> list[float]:
+    """For each outage window, its p99 minus the p99 of the healthy windows just before and after it."""
+    added = []
+    for i, window in enumerate(outage):
+        base = summarize(within(samples, healthy[i : i + 2]))["p99_ms"]
+        added.append(round(summarize(within(samples, [window]))["p99_ms"] - base, 2))
+    return added
+
+
 def run(ctx: DrillContext) -> dict[str, Any]:
-    cycles, phase_s = ctx.pick((2, 5.0), (4, 12.0))
+    cycles, phase_s = ctx.pick((3, 4.0), (4, 12.0))
     redis = ctx.redis()
     env = ctx.env(ctx.database(NAME), redis.url, NAME, DRUG_CACHE_L1_SIZE="0")
     app = ctx.app(env, WORKERS, NAME)
@@ -84,7 +102,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
     healthy, outage = within(load.samples, healthy_windows), within(load.samples, outage_windows)
     recovered_s = None if None in recoveries else max(r for r in recoveries if r is not None)
     base, down, every = summarize(healthy), summarize(outage), summarize(load.samples)
-    added = round(down["p99_ms"] - base["p99_ms"], 2)
+    per_cycle = added_p99_per_cycle(load.samples, healthy_windows, outage_windows)
+    added = round(median(per_cycle), 2)
     restarted_app = app.log().count("Booting worker") != boots
     passed = (
         every["failed"] == 0 and added <= ADDED_P99_BOUND_MS and recovered_s is not None and not restarted_app
@@ -94,6 +113,8 @@ def run(ctx: DrillContext) -> dict[str, Any]:
         "failed_requests": every["failed"],
         "added_p99_ms": added,
         "added_p99_bound_ms": ADDED_P99_BOUND_MS,
+        "added_p99_per_cycle_ms": per_cycle,
+        "added_p99_pooled_ms": round(down["p99_ms"] - base["p99_ms"], 2),
         "cache_used_again_after_s": None if recovered_s is None else round(recovered_s, 2),
         "recovery_bound_s": RECOVERY_BOUND_S,
         "app_restarted": restarted_app,
