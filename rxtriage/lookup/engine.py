@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rbloom import Bloom
 
 from rxtriage.formulary.models import DrugName
@@ -173,9 +174,14 @@ def _name_row(row: Sequence[Any]) -> NameRow:
     return NameRow(name=row[0], kind=row[1], drug=DrugInfo(**values))  # type: ignore[typeddict-item]
 
 
+def _read_connection() -> BaseDatabaseWrapper:
+    """The connection the formulary is read from (a replica, when the router sends reads there)."""
+    return connections[router.db_for_read(DrugName) or "default"]
+
+
 def _fetch_rows(sql: str, params: Sequence[Any]) -> list[NameRow]:
     """Run one names-index query (``_ROW_SQL`` columns) on the formulary's read database."""
-    with connections[router.db_for_read(DrugName) or "default"].cursor() as cursor:
+    with _read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return [_name_row(row) for row in cursor.fetchall()]
 
@@ -353,7 +359,7 @@ class DrugLookup:
             return rows
         names = sorted(keys)
         params: list[Any]
-        if connections[router.db_for_read(DrugName) or "default"].vendor == "postgresql":
+        if _read_connection().vendor == "postgresql":
             sql, params = _EXACT_SQL.format(names="= ANY(%s)"), [names]
         else:
             sql, params = _EXACT_SQL.format(names=f"IN ({', '.join(['%s'] * len(names))})"), list(names)
@@ -367,7 +373,7 @@ class DrugLookup:
         from a replica that has replayed it."""
 
         def build() -> KnownNames:
-            with connections[router.db_for_read(DrugName) or "default"].cursor() as cursor:
+            with _read_connection().cursor() as cursor:
                 cursor.execute(_ALL_NAMES_SQL)
                 rows = cursor.fetchall()
             return KnownNames((row[0] for row in rows), expected=len(rows))
@@ -385,8 +391,7 @@ class DrugLookup:
         """
         if self.fuzzy_backend in ("trigram", "memory"):
             return self.fuzzy_backend == "trigram"
-        alias = router.db_for_read(DrugName) or "default"
-        if connections[alias].vendor != "postgresql":
+        if _read_connection().vendor != "postgresql":
             return False
         return self._trigram.get(
             self.cache.version(),
@@ -400,8 +405,7 @@ class DrugLookup:
         grouped: list[list[NameRow]] = [[] for _ in queries]
         if not flat:
             return grouped
-        alias = router.db_for_read(DrugName) or "default"
-        with connections[alias].cursor() as cursor:
+        with _read_connection().cursor() as cursor:
             keys = [key for _, key in flat]
             thresholds = [str(trigram_threshold(key, floor=self.trigram_threshold)) for key in keys]
             cursor.execute(_FUZZY_SQL, fuzzy_params(keys, thresholds, self.fuzzy_candidates))
