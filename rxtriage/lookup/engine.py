@@ -264,9 +264,16 @@ class DrugLookup:
         return self.lookup_many(names=[name])[0]
 
     def prepare(self) -> None:
-        """Load what this process keeps of the formulary's current version (its known names), so the
-        first cold lookup does not pay for it."""
-        with_replica_fallback(self._known_names)
+        """Build what this process keeps of the formulary's current version (its known names, the fuzzy
+        backend's choice and, where the fuzzy tier runs in process, its name index), so the first cold
+        lookup does not pay for it."""
+
+        def build() -> None:
+            self._known_names()
+            if not self._use_trigram():
+                self._name_index()
+
+        with_replica_fallback(build)
 
     def forget_local(self) -> None:
         """Drop what this process derived from the formulary (its known names, the fuzzy index, the fuzzy

@@ -6,6 +6,8 @@
 * A request whose client hung up before it was answered (mid-body, or while it waited in the listen
   queue) gets no answer: nobody is there to read it; gunicorn would log a 500 that was never sent.
   It is logged as 499, nginx's "client closed request" (``rxtriage.asgi`` marks such requests).
+* A new worker builds what its first request would (URL patterns, red-flag matcher, the formulary's
+  known names and in-process fuzzy index: ``rxtriage.ops.warm``) before it accepts a connection.
 * prometheus_client's multiprocess mode: a worker that exits has its live gauges marked dead, and the
   metrics directory that ``serve`` created is removed when gunicorn stops.
 """
@@ -35,6 +37,17 @@ class AccessLogger(Logger):
 
 logger_class = "rxtriage.ops.gunicorn_conf.AccessLogger"
 access_log_format = '%(h)s %(p)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def post_worker_init(worker: Any) -> None:
+    """In the new worker, after the application loaded and before it accepts a connection."""
+    from django.db import connections
+
+    from rxtriage.ops.warm import warm_worker
+
+    warm_worker()
+    # The warm-up ran on this thread; requests run on others, each with its own connections.
+    connections.close_all()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -121,6 +121,15 @@ def test_health_and_a_triage_post_answer_while_slow_clients_hold_half_sent_bodie
         assert still_open(held) == 20
 
 
+def test_each_worker_builds_what_its_first_request_would_before_it_serves(server: AppServer) -> None:
+    """gunicorn's ``post_worker_init`` runs ``rxtriage.ops.warm``: every worker logs each part built."""
+    assert wait_until(lambda: server.log().count("worker warmed:") >= WORKERS, timeout=30) is not None
+    warmed = [line for line in server.log().splitlines() if "worker warmed:" in line]
+    assert all("None" not in line for line in warmed)
+    assert all(part in line for line in warmed for part in ("urls ", "red_flags ", "lookup "))
+    assert "worker warm-up:" not in server.log()  # no part failed
+
+
 def test_a_body_that_stops_arriving_is_answered_408_after_the_timeout_not_500(server: AppServer) -> None:
     with slow_connections(server.port, count=1) as (sock,):
         sock.settimeout(BODY_TIMEOUT * 4)
