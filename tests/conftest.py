@@ -85,3 +85,14 @@ def fresh_drug_cache():
     drug_cache.prefix = saved
     drug_cache.l1_clear()
     drug_cache.bump_local()
+
+
+@pytest.fixture
+def version_frozen(fresh_drug_cache):
+    """The formulary version read once and then kept (no re-read, so no version poll falls inside a
+    counted block)."""
+    cache = fresh_drug_cache
+    cache.stamp.timer = lambda: 0.0
+    cache.version()
+    yield cache
+    del cache.stamp.timer

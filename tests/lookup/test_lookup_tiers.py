@@ -44,15 +44,11 @@ class CountingClient:
 
 
 @pytest.fixture
-def frozen_version(fresh_drug_cache):
-    """Read the formulary version once, then keep it (no re-read inside the counted blocks), and load the
-    lookup's known names for it (once a process and version, not a request's cost)."""
-    cache = fresh_drug_cache
-    cache.stamp.timer = lambda: 0.0
-    cache.version()
+def frozen_version(version_frozen):
+    """The formulary version kept (``version_frozen``), and what the lookup derives from it built (once a
+    process and version, not a request's cost)."""
     default_lookup.prepare()
-    yield cache
-    del cache.stamp.timer
+    return version_frozen
 
 
 @pytest.fixture

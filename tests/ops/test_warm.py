@@ -15,16 +15,6 @@ from rxtriage.ops.warm import warm_worker
 TYPO = "paracetomol"  # a typo of a formulary name: the fuzzy tier answers it
 
 
-@pytest.fixture
-def frozen_version(fresh_drug_cache):
-    """The formulary version read once and then kept, so no version poll falls inside a counted block."""
-    cache = fresh_drug_cache
-    cache.stamp.timer = lambda: 0.0
-    cache.version()
-    yield cache
-    del cache.stamp.timer
-
-
 def test_every_part_is_built_and_timed(formulary) -> None:
     took = warm_worker()
     assert set(took) == {"urls", "red_flags", "lookup"}
@@ -32,7 +22,7 @@ def test_every_part_is_built_and_timed(formulary) -> None:
 
 
 def test_after_the_warm_up_a_cold_typo_costs_no_query(
-    formulary, frozen_version, django_assert_num_queries
+    formulary, version_frozen, django_assert_num_queries
 ) -> None:
     default_lookup.forget_local()
     warm_worker()
@@ -43,7 +33,7 @@ def test_after_the_warm_up_a_cold_typo_costs_no_query(
 
 
 def test_without_the_warm_up_the_first_cold_typo_builds_what_it_needs(
-    formulary, frozen_version, django_assert_max_num_queries
+    formulary, version_frozen, django_assert_max_num_queries
 ) -> None:
     """The control of the test above: the same lookup in a process that did not warm up queries the
     database for the known names and the fuzzy index."""
