@@ -44,7 +44,7 @@ class CountingClient:
 
 
 @pytest.fixture
-def frozen_version(version_frozen):
+def frozen_and_prepared(version_frozen):
     """The formulary version kept (``version_frozen``), and what the lookup derives from it built (once a
     process and version, not a request's cost)."""
     default_lookup.prepare()
@@ -52,8 +52,8 @@ def frozen_version(version_frozen):
 
 
 @pytest.fixture
-def counted_redis(frozen_version):
-    cache = frozen_version
+def counted_redis(frozen_and_prepared):
+    cache = frozen_and_prepared
     real = cache.client()
     counter = CountingClient(real)
     cache._client = counter
@@ -62,7 +62,7 @@ def counted_redis(frozen_version):
 
 
 def test_a_cold_batch_costs_one_query_and_a_repeat_costs_none(
-    formulary, frozen_version, django_assert_num_queries
+    formulary, frozen_and_prepared, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
         first = lookup_many(names=EXACT_NAMES)
@@ -72,7 +72,9 @@ def test_a_cold_batch_costs_one_query_and_a_repeat_costs_none(
     assert [r.drug for r in again] == [r.drug for r in first]
 
 
-def test_the_batch_size_does_not_change_the_query_count(formulary, frozen_version, django_assert_num_queries):
+def test_the_batch_size_does_not_change_the_query_count(
+    formulary, frozen_and_prepared, django_assert_num_queries
+):
     names = [d.generic_name for d in Drug.objects.order_by("id")[:60]]
     with django_assert_num_queries(1):
         results = lookup_many(names=names)
@@ -88,7 +90,7 @@ def exact_known_names(monkeypatch):
 
 
 def test_a_name_that_is_no_name_of_the_index_costs_no_exact_query(
-    formulary, exact_known_names, frozen_version, django_assert_num_queries
+    formulary, exact_known_names, frozen_and_prepared, django_assert_num_queries
 ):
     lookup_one(name="ibuprofem")  # the in-process fuzzy index, built once a version
     with django_assert_num_queries(0):
@@ -101,7 +103,7 @@ def test_a_name_that_is_no_name_of_the_index_costs_no_exact_query(
 
 
 def test_a_name_added_by_a_write_is_found_at_once(
-    formulary, frozen_version, django_capture_on_commit_callbacks
+    formulary, frozen_and_prepared, django_capture_on_commit_callbacks
 ):
     assert lookup_one(name="Zorbamox").generic_name != "amoxicillin"
     drug = Drug.objects.get(generic_name="amoxicillin")
@@ -112,7 +114,7 @@ def test_a_name_added_by_a_write_is_found_at_once(
     assert (found.generic_name, found.match) == ("amoxicillin", "brand")
 
 
-def test_results_keep_input_order_and_duplicates(formulary, frozen_version):
+def test_results_keep_input_order_and_duplicates(formulary, frozen_and_prepared):
     results = lookup_many(names=["flagyl", "panadol", "flagyl"])
     assert [r.input for r in results] == ["flagyl", "panadol", "flagyl"]
     assert results[0].drug == results[2].drug
@@ -121,7 +123,7 @@ def test_results_keep_input_order_and_duplicates(formulary, frozen_version):
 
 
 def test_a_formulary_write_makes_the_next_lookup_query_again(
-    formulary, frozen_version, django_assert_num_queries, django_capture_on_commit_callbacks
+    formulary, frozen_and_prepared, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     before = lookup_one(name="ibuprofen").drug
     assert before is not None and before["schedule"] != "controlled"
@@ -134,7 +136,7 @@ def test_a_formulary_write_makes_the_next_lookup_query_again(
     assert after.drug is not None and after.drug["schedule"] == "controlled"
 
 
-def test_not_found_names_are_cached_too(formulary, frozen_version, django_assert_num_queries):
+def test_not_found_names_are_cached_too(formulary, frozen_and_prepared, django_assert_num_queries):
     lookup_many(names=["banana"])
     with django_assert_num_queries(0):
         result = lookup_one(name="banana")
@@ -149,10 +151,10 @@ def test_a_batch_makes_one_redis_round_trip_to_read_and_one_to_write(formulary, 
 
 @pytest.mark.redis
 def test_another_process_is_served_by_redis_without_the_database(
-    formulary, counted_redis, frozen_version, django_assert_num_queries
+    formulary, counted_redis, frozen_and_prepared, django_assert_num_queries
 ):
     first = lookup_many(names=EXACT_NAMES)
-    frozen_version.l1_clear()  # what a fresh worker process sees: an empty L1, a warm Redis
+    frozen_and_prepared.l1_clear()  # what a fresh worker process sees: an empty L1, a warm Redis
     counted_redis.round_trips.clear()
     with django_assert_num_queries(0):
         second = lookup_many(names=EXACT_NAMES)
@@ -161,12 +163,12 @@ def test_another_process_is_served_by_redis_without_the_database(
 
 
 @pytest.mark.redis
-def test_cached_values_are_plain_json_without_the_typed_text(formulary, counted_redis, frozen_version):
+def test_cached_values_are_plain_json_without_the_typed_text(formulary, counted_redis, frozen_and_prepared):
     import json
 
     lookup_many(names=["Panadol for my son Emeka"])
-    client = frozen_version.client()
-    keys = list(client.scan_iter(match=frozen_version.prefix + "*"))
+    client = frozen_and_prepared.client()
+    keys = list(client.scan_iter(match=frozen_and_prepared.prefix + "*"))
     assert keys
     for key in keys:
         assert b"emeka" not in key.lower()
@@ -175,8 +177,8 @@ def test_cached_values_are_plain_json_without_the_typed_text(formulary, counted_
         assert isinstance(json.loads(value), dict)
 
 
-def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, frozen_version):
-    lookup = DrugLookup(frozen_version, fuzzy_backend="memory")
+def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, frozen_and_prepared):
+    lookup = DrugLookup(frozen_and_prepared, fuzzy_backend="memory")
     calls: list[set[str]] = []
     entered = threading.Event()
     release = threading.Event()
@@ -222,15 +224,17 @@ def test_concurrent_misses_for_one_name_cause_one_database_query(formulary, froz
     assert {r.drug["generic_name"] for r in results} == {"amoxicillin/clavulanic acid"}
 
 
-def test_without_l1_every_lookup_goes_to_the_next_tier(formulary, frozen_version, django_assert_num_queries):
-    cache = DrugCache(read_version=lambda: 1, l1_enabled=False, prefix=frozen_version.prefix)
+def test_without_l1_every_lookup_goes_to_the_next_tier(
+    formulary, frozen_and_prepared, django_assert_num_queries
+):
+    cache = DrugCache(read_version=lambda: 1, l1_enabled=False, prefix=frozen_and_prepared.prefix)
     lookup = DrugLookup(cache, fuzzy_backend="memory")
     lookup.lookup_one(name="panadol")
     with django_assert_num_queries(1):
         assert lookup.lookup_one(name="panadol").generic_name == "paracetamol"
 
 
-def test_a_rolled_back_write_leaves_the_cache_as_it_was(formulary, frozen_version):
+def test_a_rolled_back_write_leaves_the_cache_as_it_was(formulary, frozen_and_prepared):
     before = lookup_one(name="diazepam").drug
     with pytest.raises(RuntimeError), transaction.atomic():
         drug = Drug.objects.get(generic_name="diazepam")
@@ -238,4 +242,4 @@ def test_a_rolled_back_write_leaves_the_cache_as_it_was(formulary, frozen_versio
         drug_save(drug=drug)
         raise RuntimeError("abort")
     assert lookup_one(name="diazepam").drug == before
-    assert default_lookup.cache is frozen_version
+    assert default_lookup.cache is frozen_and_prepared
